@@ -1,0 +1,1 @@
+"""Domain core: definitions, ranking, targets, anomaly detection, sampling. Pure functions; no UI."""

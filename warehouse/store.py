@@ -1,0 +1,241 @@
+"""One door for writes, read-only snapshots for readers (ARCHITECTURE.md "One door for writes").
+
+Writers call `write_transaction(path)`: it takes an OS file lock, opens the warehouse read-write, applies
+pending migrations, runs the caller's work in ONE transaction, and after commit publishes a serving snapshot:
+a copy of the database written to a temporary file and renamed into place, plus a pointer file renamed
+atomically. Readers call `open_snapshot(path)` and never touch the writer's file.
+
+DuckDB is transactional: a process killed mid-transaction leaves the file as it was at the last commit.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from analytics import domain
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+SNAPSHOTS_KEPT = 3
+
+
+def warehouse_path(path: str | os.PathLike | None = None) -> Path:
+    """--warehouse PATH, else $WAREHOUSE, else data/warehouse.duckdb (CONTRACT.md §3)."""
+    return Path(path or os.environ.get("WAREHOUSE") or DEFAULT_WAREHOUSE)
+
+
+def _config() -> dict:
+    # Offline machines: never try to download an extension.
+    return {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def connect_writer(path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), config=_config())
+
+
+# --------------------------------------------------------------------------- migrations
+
+def migrations() -> list[tuple[int, Path]]:
+    out = []
+    for p in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        out.append((int(p.name.split("_", 1)[0]), p))
+    return out
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.sql(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    return con.sql("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply pending migrations inside the caller's transaction; return the schema version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+    )
+    current = schema_version(con)
+    for version, path in migrations():
+        if version > current:
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version])
+            current = version
+    _sync_reference_config(con)
+    return current
+
+
+def _sync_reference_config(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the units and counted fund sources tables equal to config/ (they are configuration)."""
+    con.execute("DELETE FROM units")
+    con.executemany(
+        "INSERT INTO units VALUES (?, ?, ?)",
+        [(u.code, u.name, i) for i, u in enumerate(domain.units())],
+    )
+    con.execute("DELETE FROM counted_fund_sources")
+    con.executemany(
+        "INSERT INTO counted_fund_sources VALUES (?)",
+        [(s,) for s in domain.etl_settings()["counted_fund_sources"]],
+    )
+
+
+# --------------------------------------------------------------------------- the writer
+
+@contextlib.contextmanager
+def writer_lock(path: Path, timeout_s: float = 600.0) -> Iterator[None]:
+    """Exclusive OS lock shared by every process that writes this warehouse."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a+") as fh:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"数据仓库正被其他写入占用，等待超时：{path}")
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+class Writer:
+    """An open read-write session under the lock; `transaction()` runs one atomic unit of work."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection):
+        self.path = path
+        self.con = con
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def open_writer(path: str | os.PathLike | None = None, publish: bool = True) -> Iterator[Writer]:
+    """Lock, open read-write, migrate; on exit close and publish a fresh serving snapshot.
+
+    Use one `Writer.transaction()` per atomic unit (e.g. one file). A batch of many files holds the
+    lock once and publishes one snapshot at the end.
+    """
+    p = warehouse_path(path)
+    with writer_lock(p):
+        con = connect_writer(p)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                migrate(con)
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+            yield Writer(p, con)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        if publish:
+            publish_snapshot(p)
+
+
+@contextlib.contextmanager
+def write_transaction(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The common case: one atomic write, then a new snapshot."""
+    with open_writer(path) as w, w.transaction() as con:
+        yield con
+
+
+def initialise(path: str | os.PathLike | None = None) -> Path:
+    """Create (or migrate) the warehouse and publish its first snapshot."""
+    with open_writer(path) as w:
+        pass
+    return w.path
+
+
+# --------------------------------------------------------------------------- snapshots
+
+def _snapshot_dir(path: Path) -> Path:
+    return path.with_name(path.stem + ".snapshots")
+
+
+def _pointer(path: Path) -> Path:
+    return _snapshot_dir(path) / "CURRENT"
+
+
+def publish_snapshot(path: Path) -> Path:
+    """Copy the (closed, checkpointed) warehouse to a new immutable snapshot file; switch readers to it."""
+    sdir = _snapshot_dir(path)
+    sdir.mkdir(parents=True, exist_ok=True)
+    name = f"snapshot-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}.duckdb"
+    fd, tmp = tempfile.mkstemp(dir=sdir, prefix=".tmp-", suffix=".duckdb")
+    os.close(fd)
+    shutil.copyfile(path, tmp)
+    os.replace(tmp, sdir / name)
+    fd, tmp_ptr = tempfile.mkstemp(dir=sdir, prefix=".tmp-ptr-")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(name)
+    os.replace(tmp_ptr, _pointer(path))
+    _prune_snapshots(sdir, keep=name)
+    return sdir / name
+
+
+def _prune_snapshots(sdir: Path, keep: str) -> None:
+    """Remove old snapshots; readers holding one open keep their inode alive (POSIX)."""
+    snaps = sorted(p for p in sdir.glob("snapshot-*.duckdb"))
+    for old in snaps[:-SNAPSHOTS_KEPT]:
+        if old.name != keep:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Identity of the serving snapshot: its file name changes with every write."""
+
+    path: Path
+
+    @property
+    def identity(self) -> str:
+        return self.path.name
+
+
+def current_snapshot(path: str | os.PathLike | None = None) -> Snapshot | None:
+    p = warehouse_path(path)
+    ptr = _pointer(p)
+    try:
+        name = ptr.read_text().strip()
+    except FileNotFoundError:
+        return None
+    return Snapshot(_snapshot_dir(p) / name)
+
+
+def open_snapshot(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to one immutable snapshot file."""
+    return duckdb.connect(str(snapshot.path), read_only=True, config=_config())
+
+
+def query(snapshot: Snapshot, sql: str, params: list | dict | None = None):
+    """Run one read query on a snapshot and return a polars DataFrame (fresh connection, closed after)."""
+    con = open_snapshot(snapshot)
+    try:
+        return con.sql(sql, params=params).pl() if params else con.sql(sql).pl()
+    finally:
+        con.close()
