@@ -94,3 +94,15 @@ def resolve_chain(text: str) -> str | None:
 @lru_cache(maxsize=1)
 def etl_settings() -> dict:
     return _read_toml("etl.toml")
+
+
+def today():
+    """Today's date in Asia/Shanghai; tests and demos freeze it with DASHBOARD_TODAY=YYYY-MM-DD."""
+    import datetime as _dt
+    import os as _os
+    from zoneinfo import ZoneInfo
+
+    frozen = _os.environ.get("DASHBOARD_TODAY")
+    if frozen:
+        return _dt.date.fromisoformat(frozen)
+    return _dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()

@@ -1,0 +1,1 @@
+"""Read queries per area: functions (snapshot, ...) -> polars.DataFrame."""
