@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` (the product on demo data) and `make test` (the whole suite).
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+DATA    := data
+WAREHOUSE ?= $(DATA)/warehouse.duckdb
+DEMO    := $(DATA)/demo
+PORT    ?= 8501
+
+.PHONY: run test venv demo bench clean-data
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+# Build the demo warehouse only when there is none: demo files -> load (with realistic received times) -> accounts.
+$(WAREHOUSE): | $(BIN)/.installed
+	$(BIN)/python -m etl demo --out $(DEMO)
+	for f in $(DEMO)/reference/five_hundred_*.csv; do $(BIN)/python -m etl load-reference five-hundred $$f --warehouse $(WAREHOUSE) || exit 1; done
+	$(BIN)/python -m etl load $(DEMO)/submissions --manifest $(DEMO)/manifest.csv --warehouse $(WAREHOUSE) || test $$? -eq 2
+	$(BIN)/python -m warehouse users demo --warehouse $(WAREHOUSE)
+
+demo: $(WAREHOUSE)
+
+run: $(BIN)/.installed $(WAREHOUSE)
+	WAREHOUSE=$(WAREHOUSE) $(BIN)/streamlit run app.py --server.port $(PORT)
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run_all.py
+
+clean-data:
+	rm -rf $(DATA)

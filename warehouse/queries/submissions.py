@@ -1,0 +1,99 @@
+"""Read queries behind the 数据报送 page and the sidebar: freshness, completeness, versions, audit."""
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from warehouse.store import Snapshot, query
+
+
+def data_freshness(snapshot: Snapshot) -> dict:
+    """数据截至: the latest month reported, how many units reported it, and the last receipt time."""
+    df = query(
+        snapshot,
+        """
+        SELECT (SELECT max(month) FROM current_submission) AS latest_month,
+               (SELECT count(DISTINCT unit_code) FROM current_submission
+                 WHERE month = (SELECT max(month) FROM current_submission)) AS units_reported,
+               (SELECT count(*) FROM units) AS units_total,
+               (SELECT max(received_at) FROM submission_versions) AS last_received_at
+        """,
+    )
+    return df.row(0, named=True)
+
+
+def months_with_data(snapshot: Snapshot) -> list[dt.date]:
+    df = query(snapshot, "SELECT DISTINCT month FROM current_submission ORDER BY month")
+    return df["month"].to_list()
+
+
+def completeness(snapshot: Snapshot, year: int) -> pl.DataFrame:
+    """One row per (unit, month) of the year: the used version and its timeliness and quality.
+
+    Units × months with no submission appear with version NULL, so the page can mark them 缺报.
+    """
+    return query(
+        snapshot,
+        """
+        WITH months AS (
+            SELECT unnest(generate_series(make_date($year, 1, 1), make_date($year, 12, 1), INTERVAL 1 MONTH))::DATE AS month
+        )
+        SELECT u.unit_code, u.unit_name, u.sort_order, m.month,
+               cs.version, cs.received_at, cs.deadline, cs.is_late,
+               cs.rows_loaded, cs.rows_quarantined, cs.warnings, cs.file_name
+        FROM units u CROSS JOIN months m
+        LEFT JOIN current_submission cs ON cs.unit_code = u.unit_code AND cs.month = m.month
+        ORDER BY u.sort_order, m.month
+        """,
+        {"year": year},
+    )
+
+
+def submission_history(snapshot: Snapshot, unit_code: str | None = None) -> pl.DataFrame:
+    """Every version of every submission (newest first), marked current or superseded."""
+    return query(
+        snapshot,
+        """
+        SELECT sv.unit_code, u.unit_name, sv.month, sv.version, sv.received_at, sv.deadline, sv.is_late,
+               sv.file_name, sv.sha256, sv.rows_input, sv.rows_loaded, sv.rows_quarantined, sv.rows_ignored,
+               sv.warnings, sv.submission_id,
+               sv.version = max(sv.version) OVER (PARTITION BY sv.unit_code, sv.month) AS is_current
+        FROM submission_versions sv JOIN units u USING (unit_code)
+        WHERE $unit IS NULL OR sv.unit_code = $unit
+        ORDER BY sv.month DESC, u.sort_order, sv.version DESC
+        """,
+        {"unit": unit_code},
+    )
+
+
+def load_log(snapshot: Snapshot, unit_code: str | None = None, limit: int = 200) -> pl.DataFrame:
+    """The audit log of load attempts (loaded, duplicate, rejected), newest first."""
+    return query(
+        snapshot,
+        """
+        SELECT load_id, loaded_at, actor, file_name, outcome, unit_code, month, rows_input, rows_loaded,
+               rows_quarantined, rows_ignored, warnings, message
+        FROM load_audit
+        WHERE $unit IS NULL OR unit_code = $unit
+        ORDER BY load_id DESC
+        LIMIT $limit
+        """,
+        {"unit": unit_code, "limit": limit},
+    )
+
+
+def submission_issues(snapshot: Snapshot, submission_id: int) -> pl.DataFrame:
+    """Quarantined rows and warnings of one submission version, in Excel row order."""
+    return query(
+        snapshot,
+        """
+        SELECT row_no, project_id, '隔离' AS severity, NULL AS column_name, NULL AS value, reasons AS message
+        FROM quarantine_rows WHERE submission_id = $sid
+        UNION ALL
+        SELECT row_no, project_id, '警告', column_name, value, message
+        FROM row_warnings WHERE submission_id = $sid
+        ORDER BY row_no, severity
+        """,
+        {"sid": submission_id},
+    )
