@@ -18,8 +18,7 @@ PAGES = [
 
 def sidebar(user) -> None:
     with st.sidebar:
-        st.markdown(f"**{user.display_name}**（{auth.role_label(user)}）")
-        auth.logout_button()
+        auth.logout_button(user)
         st.divider()
         fresh = data.load(submission_queries.data_freshness)
         if fresh is None or fresh["latest_month"] is None:
@@ -43,7 +42,7 @@ if user is None:
     auth.login_form()
     st.stop()
 
-allowed = [st.Page(path, title=title, icon=icon) for path, title, icon, perm in PAGES if auth.can(user, perm)]
+allowed = [st.Page(path, title=title, icon=icon) for path, title, icon, perm in PAGES if user.can(perm)]
 if not allowed:
     st.error("当前账户没有可访问的页面，请联系管理员。")
     st.stop()

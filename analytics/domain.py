@@ -31,14 +31,14 @@ class Unit:
     counties: tuple[str, ...]
 
 
-def _read_toml(name: str) -> dict:
+def read_config(name: str) -> dict:
     with open(CONFIG_DIR / name, "rb") as f:
         return tomllib.load(f)
 
 
 @lru_cache(maxsize=1)
 def units() -> tuple[Unit, ...]:
-    data = _read_toml("units.toml")
+    data = read_config("units.toml")
     return tuple(
         Unit(u["code"], u["name"], tuple(u.get("aliases", ())), tuple(u.get("counties", ())))
         for u in data["unit"]
@@ -71,7 +71,7 @@ def unit_name(code: str) -> str:
 
 @lru_cache(maxsize=1)
 def chain_config() -> dict:
-    return _read_toml("chains.toml")
+    return read_config("chains.toml")
 
 
 def chains() -> tuple[str, ...]:
@@ -93,7 +93,7 @@ def resolve_chain(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def etl_settings() -> dict:
-    return _read_toml("etl.toml")
+    return read_config("etl.toml")
 
 
 def today():

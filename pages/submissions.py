@@ -6,14 +6,15 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from analytics import domain, submission_status
+from analytics import domain, roles, submission_status
 from etl import load as etl_load
 from etl import report as etl_report
 from pages import auth, data
+from warehouse import accounts
 from warehouse.queries import submissions as q
 
 user = auth.require("view_submissions_own")
-scope = auth.unit_scope(user)  # None = all units; a reporter sees only their own unit
+scope = roles.unit_scope(user)  # None = all units; a reporter sees only their own unit
 own_unit = next(iter(scope)) if scope else None
 
 st.title("📥 数据报送")
@@ -26,7 +27,7 @@ tab_upload, tab_matrix, tab_history = st.tabs(["上传与校验", "报送完整�
 
 # ----------------------------------------------------------------------------- upload
 with tab_upload:
-    if not auth.can(user, "upload"):
+    if not user.can("upload"):
         st.info("当前账户为只读账户，不能上传报表。")
     else:
         files = st.file_uploader(
@@ -80,7 +81,7 @@ with tab_upload:
             loadable = [p for p, r in zip(payloads, reports) if r.outcome == "loaded" and r not in foreign]
             if loadable and st.button(f"确认入库（{len(loadable)} 个文件）", type="primary"):
                 results = etl_load.load_files(loadable, actor=user.username)
-                auth.audit("load", user, "；".join(r.summary_zh for r in results))
+                accounts.audit("load", user, "；".join(r.summary_zh for r in results))
                 for r in results:
                     (st.success if r.outcome == "loaded" else st.warning)(f"{r.file_name}：{r.summary_zh}")
 
@@ -145,7 +146,7 @@ with tab_history:
                 use_container_width=True,
             )
 
-    if auth.can(user, "view_submissions_all"):
+    if user.can("view_submissions_all"):
         with st.expander("入库日志（全部文件，含拒收与重复）"):
             log = data.load(q.load_log)
             if log is not None:

@@ -1,0 +1,76 @@
+"""The role/permission matrix and the data scope of each role (issue 6)."""
+import pytest
+
+from analytics import roles
+from analytics.roles import User
+
+# The matrix as the brief states it: leader reads everything; admin reads and writes everything;
+# a reporter uploads and sees their own unit's submissions and the PUBLISHED rankings only.
+READ_ALL = {"view_ranking_live", "view_ranking_published", "view_targets", "view_verification",
+            "view_submissions_all", "view_submissions_own"}
+EXPECTED = {
+    "leader": READ_ALL,
+    "admin": READ_ALL | {"upload", "draw_sample", "import_results", "publish", "manage_accounts"},
+    "reporter": {"view_ranking_published", "view_submissions_own", "upload"},
+}
+
+
+@pytest.mark.parametrize("permission", sorted(roles.PERMISSIONS))
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_role_matrix(role, permission):
+    assert roles.can(role, permission) is (permission in EXPECTED[role])
+    assert User("u", "u", role, "620100" if role == "reporter" else None).can(permission) is (
+        permission in EXPECTED[role])
+
+
+def test_configured_roles_are_exactly_the_three():
+    assert set(roles.roles()) == set(EXPECTED)
+    assert {r.label for r in roles.roles().values()} == {"领导", "管理员", "填报员"}
+
+
+def test_unknown_permission_is_an_error_not_a_silent_no():
+    with pytest.raises(ValueError, match="未知权限"):
+        roles.can("admin", "view_everything")
+
+
+def test_unknown_role_holds_nothing():
+    assert not any(roles.can("superuser", p) for p in roles.PERMISSIONS)
+    with pytest.raises(ValueError, match="未知角色"):
+        roles.role("superuser")
+
+
+def test_reporter_scope_is_their_own_unit_only():
+    reporter = User("lanzhou", "兰州市填报员", "reporter", "620100")
+    assert roles.unit_scope(reporter) == {"620100"}
+    assert roles.may_see_unit(reporter, "620100")
+    assert not roles.may_see_unit(reporter, "621000")
+
+
+@pytest.mark.parametrize("role", ["leader", "admin"])
+def test_leader_and_admin_see_every_unit(role):
+    user = User("u", "u", role)
+    assert roles.unit_scope(user) is None
+    assert roles.may_see_unit(user, "621000")
+
+
+def test_reporter_without_a_unit_sees_no_unit():
+    assert roles.unit_scope(User("x", "x", "reporter", None)) == set()
+
+
+def test_a_typo_in_the_roles_config_fails_loudly(monkeypatch):
+    bad = {"roles": {"leader": {"label": "领导", "permissions": ["view_rankng_live"]}}}
+    monkeypatch.setattr(roles, "_config", lambda: bad)
+    roles.roles.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="view_rankng_live"):
+            roles.roles()
+    finally:
+        roles.roles.cache_clear()
+
+
+def test_login_policy_defaults():
+    policy = roles.login_policy()
+    assert policy.max_failures == 5
+    assert policy.lockout.total_seconds() == 15 * 60
+    assert policy.session_idle.total_seconds() == 30 * 60
+    assert policy.password_min_length == 10
