@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +22,13 @@ YES_NO = ("是", "否")
 
 # 10亿元 = 100,000 万元 (DOMAIN.md). Tiers in 万元.
 YI_IN_WAN = 10_000
+
+
+def wan_to_yi(wan: Decimal | None) -> Decimal | None:
+    """万元 -> 亿元 with two decimals, rounded half up, as published (exact; display only)."""
+    if wan is None:
+        return None
+    return (Decimal(wan) / YI_IN_WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -61,18 +61,21 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply pending migrations inside the caller's transaction; return the schema version."""
+    """Apply every migration not yet recorded (in number order) inside the caller's transaction.
+
+    Areas own their migration numbers, so a warehouse may have 005 before 003: each file is applied once,
+    whenever it first appears. Returns the highest applied version.
+    """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
     )
-    current = schema_version(con)
+    applied = {v for (v,) in con.sql("SELECT version FROM schema_version").fetchall()}
     for version, path in migrations():
-        if version > current:
+        if version not in applied:
             con.execute(path.read_text(encoding="utf-8"))
             con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version])
-            current = version
     _sync_reference_config(con)
-    return current
+    return schema_version(con)
 
 
 def _sync_reference_config(con: duckdb.DuckDBPyConnection) -> None:
@@ -234,8 +237,28 @@ def open_snapshot(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
 
 def query(snapshot: Snapshot, sql: str, params: list | dict | None = None):
     """Run one read query on a snapshot and return a polars DataFrame (fresh connection, closed after)."""
-    con = open_snapshot(snapshot)
+    with session(snapshot) as con:
+        return run(con, sql, params)
+
+
+# A read source: a Snapshot (a connection per query) or a connection opened once with `session(snapshot)`.
+Source = Snapshot | duckdb.DuckDBPyConnection
+
+
+@contextlib.contextmanager
+def session(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One read-only connection for several queries (a connect costs tens of ms); a connection passes through."""
+    if not isinstance(source, Snapshot):
+        yield source
+        return
+    con = open_snapshot(source)
     try:
-        return con.sql(sql, params=params).pl() if params else con.sql(sql).pl()
+        yield con
     finally:
         con.close()
+
+
+def run(source: Source, sql: str, params: list | dict | None = None):
+    """One read query on a snapshot or an open session -> polars DataFrame."""
+    with session(source) as con:
+        return con.sql(sql, params=params).pl() if params else con.sql(sql).pl()

@@ -1,0 +1,180 @@
+"""`python -m analytics` (CONTRACT.md §3): rank, publish, sample.
+
+    python -m analytics rank --quarter 2025Q3 [--format table|csv|json] [--group ID] [--weights expert|entropy|critic]
+    python -m analytics publish --quarter 2025Q3 --by NAME [--note TEXT] [--incomplete-reason TEXT] [--group ID]
+    python -m analytics sample ...            (analytics.sampling_cli)
+
+Every command takes --warehouse PATH (default data/warehouse.duckdb or $WAREHOUSE), --config PATH (the indicator
+system, default config/indicators.toml) and --json. Exit codes: 0 success; 2 some input rejected; 1 failure.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import unicodedata
+
+from analytics.indicator_config import IndicatorConfigError, load_indicator_config
+from analytics.periods import parse_quarter, quarter_zh
+from analytics.publication import PublicationRefused, publish
+from analytics.ranking import WEIGHT_SCHEMES, Ranking, RankingError, rank_quarter
+from warehouse import store
+
+EXIT_OK, EXIT_FAILURE = 0, 1
+RECORD_COLUMNS = ["unit_code", "unit_name", "score", "rank", "rank_median", "rank_q05", "rank_q95", "complete", "flags"]
+
+_ARGPARSE_ZH = (
+    ("the following arguments are required:", "缺少必填参数："),
+    ("unrecognized arguments:", "无法识别的参数："),
+    ("invalid choice:", "取值无效："),
+    ("expected one argument", "需要一个取值"),
+    ("choose from", "可选"),
+)
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with Chinese help and errors (its own would exit 2 in English; 2 means "input rejected" here)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "add_help": False, "formatter_class": _Formatter})
+        self._optionals.title = "选项"
+        if kwargs.get("add_help", True):
+            self.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+
+    def error(self, message: str) -> None:
+        for en, zh in _ARGPARSE_ZH:
+            message = message.replace(en, zh)
+        raise _UsageError(f"参数错误：{message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m analytics", description="季度综合排名、发布与抽样核查。")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="命令", metavar="{rank,publish,sample}")
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--quarter", required=True, help="季度，如 2025Q3")
+        sp.add_argument("--group", help="排名分组 id（默认指标体系配置中的第一个分组）")
+        sp.add_argument("--config", help="指标体系配置文件（默认 config/indicators.toml）")
+        sp.add_argument("--warehouse", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WAREHOUSE）")
+        sp.add_argument("--json", action="store_true", help="输出机器可读的 JSON")
+
+    rank = sub.add_parser("rank", help="当前数据下的季度综合排名（预览）")
+    common(rank)
+    rank.add_argument("--format", choices=("table", "csv", "json"), default="table", help="输出格式")
+    rank.add_argument("--weights", choices=tuple(WEIGHT_SCHEMES), default="expert",
+                      help="权重方案：expert 专家权重（默认）、entropy 熵权法、critic CRITIC 法")
+    pub = sub.add_parser("publish", help="冻结并发布季度综合排名")
+    common(pub)
+    pub.add_argument("--by", required=True, help="发布人")
+    pub.add_argument("--note", help="更正说明（该季度已发布时必填）")
+    pub.add_argument("--incomplete-reason", help="数据不完整时仍要发布的理由")
+    sub.add_parser("sample", help="抽取并记录抽样核查样本（python -m analytics sample --help）", add_help=False)
+    return p
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _interval(r: dict) -> str:
+    return "" if r["rank_q05"] is None else f"{r['rank_q05']}–{r['rank_q95']}"
+
+
+def format_table(ranking: Ranking) -> str:
+    """Human-readable table with a header naming the quarter, data cut-off and method."""
+    head = ["排名", "被考核单位", "得分", "排名区间(5–95%)", "数据", "备注"]
+    rows = [[str(r["rank"] or "—"), r["unit_name"], "—" if r["score"] is None else f"{r['score']:.2f}",
+             _interval(r), "完整" if r["complete"] else "不完整", r["flags"]] for r in ranking.records()]
+    widths = [max(_width(x) for x in col) for col in zip(head, *rows)]
+    lines = [f"{quarter_zh(ranking.quarter)}综合排名（{ranking.group_name}）",
+             f"数据截至：{ranking.data_cutoff:%Y-%m-%d %H:%M}" if ranking.data_cutoff else "数据截至：无数据",
+             f"指标体系：{ranking.config_version}；方法：{ranking.engine_version}；权重：{WEIGHT_SCHEMES[ranking.weight_scheme]}",
+             ""]
+    lines += ["  ".join(_pad(x, w) for x, w in zip(line, widths)).rstrip() for line in [head, *rows]]
+    return "\n".join(lines)
+
+
+def format_csv(ranking: Ranking) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=RECORD_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in ranking.records():
+        w.writerow({k: ("" if v is None else repr(v) if isinstance(v, float) else str(v).lower()
+                        if isinstance(v, bool) else v) for k, v in r.items()})
+    return buf.getvalue()
+
+
+def _snapshot(args) -> store.Snapshot:
+    path = store.warehouse_path(args.warehouse)
+    snap = store.current_snapshot(path)
+    if not path.exists() or snap is None:
+        raise _UsageError(f"数据仓库不存在或尚未初始化：{path}")
+    return snap
+
+
+def _rank(args, config) -> int:
+    ranking = rank_quarter(_snapshot(args), args.quarter, config, args.group, args.weights)
+    if not ranking.table["ranked"].any():
+        raise _UsageError(f"{quarter_zh(args.quarter)}没有可排名的数据：各单位在指标期间均无报表")
+    fmt = "json" if args.json else args.format
+    if fmt == "json":
+        print(json.dumps(ranking.records(), ensure_ascii=False, allow_nan=False))
+    elif fmt == "csv":
+        sys.stdout.write(format_csv(ranking))
+    else:
+        print(format_table(ranking))
+    return EXIT_OK
+
+
+def _publish(args, config) -> int:
+    ranking = rank_quarter(_snapshot(args), args.quarter, config, args.group)
+    if not ranking.all_complete and not args.json:
+        names = "、".join(ranking.incomplete_units()["unit_name"])
+        print(f"注意：以下单位数据不完整：{names}", file=sys.stderr)
+    out = publish(args.warehouse, ranking, config, by=args.by, note=args.note,
+                  incomplete_reason=args.incomplete_reason)
+    if args.json:
+        print(json.dumps({"publication_id": out.publication_id, "content_hash": out.content_hash,
+                          "duplicate": out.duplicate, "corrects": out.corrects}, ensure_ascii=False))
+    else:
+        head = ("相同的发布请求已处理过，未重复发布" if out.duplicate
+                else f"已发布{quarter_zh(ranking.quarter)}综合排名" + (f"（更正 {out.corrects}）" if out.corrects else ""))
+        print(f"{head}\n发布编号：{out.publication_id}\n内容哈希：{out.content_hash}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sample"]:
+        from analytics import sampling_cli  # written separately; imported only when asked for
+
+        return sampling_cli.main(argv[1:])
+    json_out = "--json" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        args.quarter = args.quarter.strip().upper()
+        parse_quarter(args.quarter)
+        config = load_indicator_config(args.config)
+        return _rank(args, config) if args.command == "rank" else _publish(args, config)
+    except (_UsageError, IndicatorConfigError, PublicationRefused, RankingError, ValueError, KeyError,
+            OSError, TimeoutError) as exc:
+        message = str(exc.args[0]) if exc.args else str(exc)
+        if json_out:
+            print(json.dumps({"error": message, "exit_code": EXIT_FAILURE}, ensure_ascii=False))
+        print(message, file=sys.stderr)
+        return EXIT_FAILURE

@@ -1,0 +1,174 @@
+"""Units against their tasks, the province against 序时进度 and milestones, and bad target configs."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from analytics import domain, targets, tasks
+from test_targets_warehouse import make_warehouse
+
+MARCH = dt.date(2025, 3, 1)
+
+
+def _rows():
+    rows = []
+    # 兰州: all of 2024 (12 × 83333.3334 = 1,000,000.0008), then Jan–Mar 2025 = 300,000.0003
+    for m in range(1, 13):
+        rows.append({"unit_code": "620100", "month": f"2024-{m:02d}", "project_id": "LZ1",
+                     "funds_month_wan": "83333.3334"})
+    for m, v in ((1, "100000"), (2, "100000"), (3, "100000.0003")):
+        rows.append({"unit_code": "620100", "month": f"2025-{m:02d}", "project_id": "LZ1", "funds_month_wan": v})
+    # 嘉峪关: 120,000 in 2024, then 35,999.9999 in Jan–Mar 2025 (0.0001 short of 序时进度)
+    for m in range(1, 13):
+        rows.append({"unit_code": "620200", "month": f"2024-{m:02d}", "project_id": "JY1", "funds_month_wan": "10000"})
+    for m, v in ((1, "12000"), (2, "12000"), (3, "11999.9999")):
+        rows.append({"unit_code": "620200", "month": f"2025-{m:02d}", "project_id": "JY1", "funds_month_wan": v})
+    # 金昌: configured task 0 (see _cfg), one month of 2025
+    rows.append({"unit_code": "620300", "month": "2025-01", "project_id": "JC1", "funds_month_wan": "500"})
+    # 白银: only Jul–Dec 2024, and 2025 without February
+    for m in range(7, 13):
+        rows.append({"unit_code": "620400", "month": f"2024-{m:02d}", "project_id": "BY1", "funds_month_wan": "1000"})
+    for m in (1, 3):
+        rows.append({"unit_code": "620400", "month": f"2025-{m:02d}", "project_id": "BY1", "funds_month_wan": "700"})
+    # 省内市州外 money in 兰州 never counts
+    rows.append({"unit_code": "620100", "month": "2025-02", "project_id": "LZ2", "funds_month_wan": "5000000",
+                 "fund_source": "省内市州外"})
+    return rows
+
+
+def _cfg(**changes) -> dict:
+    cfg = copy.deepcopy(tasks.targets_config())
+    cfg["tasks"]["overrides"] = {"2025": {"620300": 0}}
+    for path, value in changes.items():
+        section, key = path.split(".")
+        cfg.setdefault(section, {})[key] = value
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def snap(tmp_path_factory):
+    return make_warehouse(tmp_path_factory.mktemp("targets"), _rows())
+
+
+def _unit(result, code):
+    return result.table.frame.filter(pl.col("unit_code") == code).row(0, named=True)
+
+
+def test_completion_and_calendar_progress_are_exact_decimals(snap):
+    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    lz = _unit(result, "620100")
+    assert lz["task_wan"] == Decimal("1200000.0010")          # 1,000,000.0008 × 1.20, to 0.0001
+    assert lz["ytd_wan"] == Decimal("300000.0003")
+    assert lz["completion"] == Decimal("0.2500")
+    assert lz["calendar_progress"] == Decimal("0.250000")
+    assert lz["ahead"] is True and lz["gap_calendar_wan"] == Decimal("0")
+    assert lz["gap_task_wan"] == Decimal("900000.0007")
+    jy = _unit(result, "620200")
+    # Displays the same 25.00 % completion, yet is 0.0001 万元 behind the calendar.
+    assert jy["completion"] == Decimal("0.2500") and jy["ahead"] is False
+    assert jy["gap_calendar_wan"] == Decimal("0.0001") and jy["gap_task_wan"] == Decimal("108000.0001")
+    ahead = next(f for f in result.figures if f.label == "达到序时进度的单位")
+    assert ahead.value == 1
+
+
+def test_every_unit_is_listed_and_one_without_submissions_says_so(snap):
+    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    frame = result.table.frame
+    assert frame.height == 15
+    gn = _unit(result, "623000")
+    assert gn["status"] == "尚未报送2025年数据" and gn["ytd_wan"] is None and gn["completion"] is None
+    by = _unit(result, "620400")
+    assert by["status"] == "缺报 2月" and by["ytd_wan"] == Decimal("1400")
+    # Half a year of 2024 is no base for a task: unknown, with the reason, not a silently low task.
+    assert by["task_wan"] is None and "上年仅报送 6 个月" in by["note"]
+    # Units that can be ranked come first, best completion first.
+    assert frame["unit_code"].to_list()[:2] == ["620100", "620200"]
+
+
+def test_a_task_of_zero_gets_a_message_not_a_division_by_zero(snap):
+    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    jc = _unit(result, "620300")
+    assert jc["task_wan"] == Decimal("0") and jc["completion"] is None and jc["ahead"] is None
+    assert "任务为 0 万元" in jc["note"]
+    assert any(m.startswith("金昌市：任务为 0") for m in result.messages)
+    assert any("2025年金昌市的任务为 0 万元" in m for m in result.messages)   # from checking the config
+
+
+def test_bad_unit_keys_and_values_in_task_overrides_are_reported():
+    cfg = _cfg()
+    cfg["tasks"]["overrides"] = {"2025": {"兰州": 100, "999999": 5, "620200": "五百"}}
+    messages = targets.load_settings(cfg).messages
+    assert any("“兰州”不是被考核单位代码，应写作统计代码 620100" in m for m in messages)
+    assert any("“999999”不是被考核单位代码" in m for m in messages)
+    assert any("嘉峪关市的任务“五百”不是数字" in m for m in messages)
+    # A non-numeric override does not take effect: the default rule applies.
+    assert tasks.annual_task_wan("620200", 2025, Decimal("100"), cfg) == Decimal("120.0000")
+
+
+def test_broken_sections_fall_back_with_messages():
+    cfg = _cfg(**{"tiers.labels": ["一档"], "stalled.no_money_months": 0, "forecast.interval_level": 1.5})
+    cfg["tasks"]["overrides"] = {}
+    cfg["doubling"]["baseline"] = {"from": "2023-12", "to": "2021-01"}
+    s = targets.load_settings(cfg)
+    assert s.baseline is None and any("基期 baseline" in m for m in s.messages)
+    assert [t.label for t in s.tiers] == ["10亿元以上", "20亿元以上", "50亿元以上", "100亿元以上"]
+    assert s.stall.no_money_months == 3 and s.forecast_level == 0.8
+    assert len(s.messages) == 4
+
+
+def test_province_progress_month_by_month_against_a_milestone(snap):
+    settings = targets.load_settings(_cfg(**{"province.milestones_yi": {"2025": 100}}))  # 100亿 = 1,000,000 万元
+    p = targets.province_progress(snap, MARCH, settings)
+    assert p.target_wan == Decimal("1000000")
+    rows = p.months.frame.to_dicts()
+    assert [r["ytd_wan"] for r in rows] == [Decimal("113200"), Decimal("225200"), Decimal("337900.0002")]
+    assert rows[2]["expected_wan"] == Decimal("250000.0000") and rows[2]["ahead"] is True
+    assert rows[2]["completion"] == Decimal("0.3379")
+    # Year on year: Jan–Mar 2024 was 3 × (83333.3334 + 10000) = 280000.0002
+    assert rows[2]["yoy"] == (Decimal("337900.0002") / Decimal("280000.0002") - 1).quantize(Decimal("0.0001"))
+    # One complete past year (2024): a point forecast, no interval, and it says so.
+    assert rows[2]["forecast_wan"] is not None and rows[2]["forecast_low_wan"] is None
+    assert any("无法估计预测区间" in m for m in p.messages)
+    assert any("仅 3/15 个单位已报送" in m for m in p.messages)
+
+
+def test_province_target_without_milestone_is_last_year_plus_required_growth(snap):
+    settings = targets.load_settings(_cfg(**{"province.milestones_yi": {}}))
+    p = targets.province_progress(snap, MARCH, settings)
+    total_2024 = Decimal("1000000.0008") + Decimal("120000") + Decimal("6000")
+    assert p.target_wan == (total_2024 * Decimal("1.15")).quantize(Decimal("0.0001"))
+    assert p.target_source == "上年实绩×(1+0.15)"
+
+
+def test_funds_drill_down_adds_up_to_the_figure(snap):
+    unit = targets.funds_projects(snap, MARCH, "620100")
+    assert unit.frame["funds_wan"].sum() == Decimal("300000.0003")
+    assert unit.frame["project_id"].to_list() == ["LZ1"]          # 省内市州外 project is not behind the figure
+    province = targets.funds_projects(snap, MARCH)
+    assert province.frame["funds_wan"].sum() == Decimal("337900.0002")
+
+
+def test_display_shows_yi_with_two_decimals_and_percentages(snap):
+    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    shown = result.table.display()
+    assert "年度任务（亿元）" in shown.columns and "任务完成率（%）" in shown.columns
+    lz = shown.row(0, named=True)
+    assert lz["被考核单位"] == "兰州市"
+    assert lz["年度任务（亿元）"] == Decimal("120.00") and lz["任务完成率（%）"] == Decimal("25.00")
+    assert shown.row(1, named=True)["达到序时进度"] == "否"
+    assert "序时进度（%）" in result.table.definitions()
+    assert [f.text() for f in result.figures] == ["1", "134.40", "11"]    # 120 + 14.4 + 0 亿元 of tasks
+    assert domain.wan_to_yi(Decimal("12345.0000")) == Decimal("1.23")
+    assert domain.wan_to_yi(Decimal("15000")) == Decimal("1.50")
+    assert domain.wan_to_yi(Decimal("4950")) == Decimal("0.50")          # half up, as published
+
+
+def test_empty_warehouse_gives_no_result(tmp_path):
+    from warehouse import store
+    store.initialise(tmp_path / "empty.duckdb")
+    snap = store.current_snapshot(tmp_path / "empty.duckdb")
+    assert targets.units_vs_tasks(snap) is None and targets.province_progress(snap) is None
