@@ -38,8 +38,8 @@ from analytics import domain, roles
 from analytics.roles import User
 from warehouse import accounts
 
-_USERNAME = "auth_username"
-_TOKEN = "auth_token"
+USERNAME_KEY = "auth_username"
+TOKEN_KEY = "auth_token"
 _NOTICE = "auth_notice"
 _OIDC_REFUSED = "auth_oidc_refused"
 
@@ -56,12 +56,12 @@ def _oidc_configured() -> bool:
 
 
 def _remember(user: User) -> None:
-    st.session_state[_USERNAME] = user.username
-    st.session_state[_TOKEN] = _store().start_session(user)
+    st.session_state[USERNAME_KEY] = user.username
+    st.session_state[TOKEN_KEY] = _store().start_session(user)
 
 
 def _forget() -> None:
-    for key in (_USERNAME, _TOKEN):
+    for key in (USERNAME_KEY, TOKEN_KEY):
         st.session_state.pop(key, None)
 
 
@@ -82,12 +82,12 @@ def _oidc_sign_in() -> None:
 def current_user() -> User | None:
     """The logged-in user as the account store knows them now, or None (not logged in, expired, disabled)."""
     oidc = _oidc_configured() and st.user.is_logged_in
-    if not st.session_state.get(_TOKEN) and oidc:
+    if not st.session_state.get(TOKEN_KEY) and oidc:
         _oidc_sign_in()
-    token = st.session_state.get(_TOKEN)
+    token = st.session_state.get(TOKEN_KEY)
     if not token:
         return None
-    check = _store().check_session(str(st.session_state.get(_USERNAME) or ""), str(token))
+    check = _store().check_session(str(st.session_state.get(USERNAME_KEY) or ""), str(token))
     if check.user is None:
         _forget()
         if check.timed_out:
@@ -159,7 +159,7 @@ def logout_button(user: User | None = None) -> None:
         unit = f" · {domain.unit_name(user.unit_code)}" if user.unit_code else ""
         st.sidebar.caption(f"当前用户：{user.display_name}（{user.role_label}{unit}）")
     if st.sidebar.button("退出登录"):
-        token = st.session_state.get(_TOKEN)
+        token = st.session_state.get(TOKEN_KEY)
         if token:
             _store().end_session(str(token))
         _forget()

@@ -1,0 +1,82 @@
+"""One writer, many readers (ARCHITECTURE.md): readers in other processes query snapshots continuously while files
+load; zero errors, and every observation equals a state after a whole number of loads — never a mixture."""
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from etl.load import load_files
+from warehouse import store
+
+OBSERVE_SQL = """
+SELECT (SELECT count(*) FROM submission_versions) AS submissions,
+       (SELECT coalesce(sum(funds_month_wan), 0) FROM mart_unit_month)::VARCHAR AS mart_funds,
+       (SELECT coalesce(sum(funds_month_wan), 0) FROM fact_project_month WHERE counts_for_funds)::VARCHAR AS fact_funds
+"""
+
+
+def _reader(warehouse: str, stop_file: str, out_file: str) -> None:
+    """Query the current snapshot in a loop until told to stop; record every observation and every error."""
+    observations, errors = [], []
+    while not Path(stop_file).exists():
+        try:
+            snap = store.current_snapshot(warehouse)
+            row = store.query(snap, OBSERVE_SQL).row(0)
+            observations.append([snap.identity, *row])
+        except Exception as exc:  # noqa: BLE001 - the test counts every kind of failure
+            errors.append(repr(exc))
+        time.sleep(0.005)
+    Path(out_file).write_text(json.dumps({"observations": observations, "errors": errors}))
+
+
+def test_readers_see_whole_loads_only(tmp_path, project_row, submission_bytes, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_TODAY", "2025-12-15")
+    warehouse = tmp_path / "warehouse.duckdb"
+    store.initialise(warehouse)
+
+    # Twelve monthly files of 兰州市, each with a known counted total.
+    files, totals = [], []
+    for m in range(1, 13):
+        rows = [
+            project_row(i, 统计月份=f"2025-{m:02d}", **{"本月到位资金（万元）": str(10 * i + m), "累计到位资金（万元）": "900"})
+            for i in range(1, 200)
+        ]
+        files.append((f"620100_2025-{m:02d}.csv", submission_bytes(rows, f"x{m}.csv")))
+        totals.append(sum(Decimal(10 * i + m) for i in range(1, 200)))
+    allowed = {(0, Decimal(0))}
+    running = Decimal(0)
+    for k, t in enumerate(totals, start=1):
+        running += t
+        allowed.add((k, running))
+
+    ctx = mp.get_context("spawn")
+    stop = tmp_path / "stop"
+    readers = [
+        ctx.Process(target=_reader, args=(str(warehouse), str(stop), str(tmp_path / f"r{i}.json"))) for i in range(4)
+    ]
+    for r in readers:
+        r.start()
+    time.sleep(1.0)  # readers are up and reading the empty snapshot
+    for name, data in files[:6]:  # one snapshot per file …
+        assert load_files([(name, data)], warehouse=warehouse)[0].outcome == "loaded"
+    assert {r.outcome for r in load_files(files[6:], warehouse=warehouse)} == {"loaded"}  # … and one per batch
+    time.sleep(0.5)
+    stop.touch()
+    for r in readers:
+        r.join(timeout=60)
+        assert r.exitcode == 0
+
+    seen_states = set()
+    for i in range(4):
+        result = json.loads((tmp_path / f"r{i}.json").read_text())
+        assert result["errors"] == []
+        assert result["observations"], "a reader made no observation"
+        for _identity, submissions, mart_funds, fact_funds in result["observations"]:
+            state = (submissions, Decimal(mart_funds))
+            assert state in allowed, f"reader saw a mixed state {state}"
+            assert Decimal(mart_funds) == Decimal(fact_funds)
+            seen_states.add(state)
+    assert (12, running) in seen_states  # the final state became visible to readers
