@@ -126,7 +126,7 @@ def test_forged_role_in_session_state_changes_nothing(db):
     assert [e.value for e in at.error] == ["无权访问：您的角色（填报员）没有“查看实时排名”权限"]
     assert "实时排名数据" not in texts(at)
     # Claiming to be the admin with the reporter's token does not work either: it logs the user out.
-    at.session_state[auth._USERNAME] = "admin"
+    at.session_state[auth.USERNAME_KEY] = "admin"
     at.run()
     assert "实时排名数据" not in texts(at) and "请先登录" in texts(at)
     assert ("access_denied", "admin") in [(e.event, e.username) for e in db.recent_audit(5)]
@@ -146,8 +146,8 @@ def test_idle_session_times_out_back_to_the_login_form(db):
     stale = accounts.AccountStore(db.path, clock=lambda: idle_since)
     token = stale.start_session(stale.authenticate("leader", PASSWORDS["leader"]).user)
     at = new(app)
-    at.session_state[auth._USERNAME] = "leader"
-    at.session_state[auth._TOKEN] = token
+    at.session_state[auth.USERNAME_KEY] = "leader"
+    at.session_state[auth.TOKEN_KEY] = token
     at.run()
     assert "会话已超时，请重新登录" in texts(at)
     assert not any(t.startswith("欢迎") for t in texts(at))
@@ -176,7 +176,7 @@ def test_admin_may_open_any_unit(db):
 
 def test_logout_ends_the_session_and_is_audited(db):
     at = log_in(new(app).run(), "lanzhou", PASSWORDS["lanzhou"])
-    token = at.session_state[auth._TOKEN]
+    token = at.session_state[auth.TOKEN_KEY]
     at.sidebar.button[0].click().run()
     assert [t.label for t in at.text_input] == ["用户名", "密码"]
     assert db.check_session("lanzhou", token).user is None
