@@ -3,8 +3,12 @@
 - `ranking_xlsx(ranking)`: the usual 通报 layout (title, 数据截至, method version; 被考核单位 | 指标完成情况 | 得分 |
   排名 | 备注) plus one sheet per indicator and a method sheet. Text cells that start with = + - @ are neutralised.
 - `ranking_html(ranking)` (self-contained, Chinese) and `ranking_pdf(ranking)` (WeasyPrint; needs a CJK font).
-- `rank_interval_figure`, `score_map_figure`: plotly figures for pages and exports.
-- `monthly_bulletin(snapshot, month)` and `monthly_bulletin_xlsx(bulletin)`: the 月度通报.
+- `rank_interval_figure`, `score_map_figure`: plotly figures for pages and exports; `contribution_waterfall`,
+  `rank_history_figure`, `attribution_figure` and `dominance_sentences` explain one unit's score and the pairs no
+  weighting can reverse.
+- `publication_export(snapshot, publication_id, fmt)`: a stored publication as xlsx / HTML / PDF;
+  `table_xlsx(title, frame, notes)`: any displayed table as a workbook.
+- `monthly_bulletin(snapshot, month)`, `monthly_bulletin_xlsx(bulletin)`, `monthly_progress_figure(bulletin)`: the 月度通报.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
@@ -29,18 +34,21 @@ import xlsxwriter
 from analytics import domain, periods
 from analytics.domain import wan_to_yi
 from analytics.indicators import funds_progress
+from analytics.publication import Publication, load_publication
 from analytics.ranking import WEIGHT_SCHEMES, Ranking
 from warehouse.queries import ranking as q
 
 if TYPE_CHECKING:
     from analytics.indicator_config import IndicatorConfig
-    from analytics.publication import Publication
+    from analytics.ranking import Attribution
     from warehouse.store import Snapshot
 
 GEOJSON_PATH = Path(__file__).resolve().parent.parent / "assets" / "gansu_prefectures.geojson"
 # Units without an outline in the GeoJSON, drawn as a marker: 兰州新区 (around 中川, 永登县/皋兰县), approximate.
 MARKER_POINTS = {"620171": (103.68, 36.50)}
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+FONT = dict(family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif")
+INTERVAL_PAD = 0.3  # ranks added on each side of an interval bar
 CHART_OMITTED = "图表未能生成（本机缺少图形渲染组件），已省略；表格数据完整。"
 
 
@@ -225,23 +233,27 @@ def _geojson() -> dict:
 
 
 def rank_interval_figure(ranking: Ranking) -> go.Figure:
-    """Each ranked unit's nominal rank with its 5th–95th percentile interval and median from Monte-Carlo."""
+    """Each ranked unit's 5th–95th percentile rank interval from Monte-Carlo as a bar (INTERVAL_PAD wider on each
+    side, so a collapsed interval still shows), with the nominal rank and the median rank as markers."""
     t = ranking.table.filter(pl.col("ranked"))
     names = t["unit_name"].to_list()
     rank, q05, q95 = (t[c].to_numpy() for c in ("rank", "rank_q05", "rank_q95"))
     fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=rank, y=names, mode="markers", name="名义排名", marker=dict(size=11, color="#1f4e79"),
-        error_x=dict(type="data", symmetric=False, array=q95 - rank, arrayminus=rank - q05, thickness=2, width=6),
-        hovertemplate="%{y}：第 %{x} 名<extra></extra>",
+    fig.add_trace(go.Bar(
+        y=names, base=q05 - INTERVAL_PAD, x=q95 - q05 + 2 * INTERVAL_PAD, orientation="h", name="排名区间（5–95%）",
+        marker=dict(color="#9dc3e6"), customdata=np.column_stack([q05, q95]),
+        hovertemplate="%{y}：排名区间第 %{customdata[0]}–%{customdata[1]} 名<extra></extra>",
     ))
+    fig.add_trace(go.Scatter(x=rank, y=names, mode="markers", name="名义排名", marker=dict(size=11, color="#1f4e79"),
+                             hovertemplate="%{y}：名义排名第 %{x} 名<extra></extra>"))
     fig.add_trace(go.Scatter(x=t["rank_median"].to_numpy(), y=names, mode="markers", name="模拟中位排名",
-                             marker=dict(symbol="diamond-open", size=10, color="#c00000")))
+                             marker=dict(symbol="diamond-open", size=10, color="#c00000"),
+                             hovertemplate="%{y}：模拟中位排名第 %{x} 名<extra></extra>"))
     fig.update_layout(
-        title=f"{periods.quarter_zh(ranking.quarter)}排名稳健性（第 5–95 百分位区间）",
-        xaxis=dict(title="排名（1 = 最好）", dtick=1, range=[0.5, max(len(names), 1) + 0.5]),
+        title=f"{periods.quarter_zh(ranking.quarter)}排名稳健性（第 5–95 百分位区间，单位：名次）",
+        xaxis=dict(title="排名（1 = 最好）", dtick=1, range=[0.4, max(len(names), 1) + 0.6]),
         yaxis=dict(autorange="reversed"), height=120 + 32 * len(names), margin=dict(l=140, r=30, t=60, b=50),
-        font=dict(family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"),
+        font=FONT, legend=dict(orientation="h", y=-0.12), barmode="overlay",
     )
     return fig
 
@@ -261,7 +273,8 @@ def score_map_figure(ranking: Ranking) -> go.Figure:
     ))
     fig.add_trace(go.Choroplethmap(
         geojson=gj, featureidkey="id", locations=on_map["unit_code"].to_list(), z=on_map["score"].to_list(),
-        text=[f"{n}（第 {r} 名）" if r else f"{n}（未排名）" for n, r in zip(on_map["unit_name"], on_map["rank"])],
+        text=[f"{n}（{f'第 {r} 名' if r else '未排名'}{'' if c else '，数据不完整'}）"
+              for n, r, c in zip(on_map["unit_name"], on_map["rank"], on_map["complete"])],
         hovertemplate="%{text}<br>得分 %{z:.2f}<extra></extra>", colorscale="Blues", zmin=lo, zmax=hi,
         marker=dict(line=dict(width=0.8, color="#555")), colorbar=dict(title="得分"),
     ))
@@ -285,11 +298,97 @@ def score_map_figure(ranking: Ranking) -> go.Figure:
         fig.add_annotation(text=f"未在地图上显示：{'、'.join(unplaced)}", x=0, y=0, xref="paper", yref="paper",
                            showarrow=False, xanchor="left")
     fig.update_layout(
-        title=f"{periods.quarter_zh(ranking.quarter)}综合得分分布", map_style="white-bg",
-        map=dict(center=dict(lon=100.6, lat=37.7), zoom=4.3), height=620, margin=dict(l=10, r=10, t=60, b=10),
-        font=dict(family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"),
+        title=f"{periods.quarter_zh(ranking.quarter)}综合得分分布（0–100 分，颜色越深得分越高）", map_style="white-bg",
+        map=dict(center=dict(lon=100.6, lat=37.9), zoom=5.0), height=620, margin=dict(l=10, r=10, t=60, b=10),
+        font=FONT,
     )
     return fig
+
+
+def contribution_waterfall(ranking: Ranking, unit_code: str) -> go.Figure:
+    """One unit's score built up from its contributions (effective weight × normalised value per indicator,
+    then the non-zero bonus/deduction items and any 0–100 cut); the last bar is the score."""
+    rows = ranking.contributions.filter(
+        (pl.col("unit_code") == unit_code) & ((pl.col("kind") == "indicator") | (pl.col("contribution") != 0)))
+    name, score = ranking.table.filter(pl.col("unit_code") == unit_code).select("unit_name", "score").row(0)
+    labels, steps = rows["item_name"].to_list(), rows["contribution"].to_list()
+    fig = go.Figure(_waterfall([*labels, "综合得分"], [*steps, score], ["relative"] * len(labels) + ["total"],
+                               [f"{v:+.2f}" for v in steps] + [f"{score:.2f}"]))
+    fig.update_layout(
+        title=f"{name}：综合得分构成（单位：分；指标贡献 = 有效权重 × 标准化得分）",
+        yaxis=dict(title="分", range=_waterfall_range(0.0, steps)), height=460,
+        margin=dict(l=50, r=20, t=60, b=120), font=FONT, showlegend=False,
+    )
+    return fig
+
+
+def _waterfall(x: list[str], y: list[float], measure: list[str], text: list[str]) -> go.Waterfall:
+    return go.Waterfall(
+        x=x, y=y, measure=measure, text=text, textposition="outside", cliponaxis=False,
+        connector=dict(line=dict(color="#bbb")), increasing=dict(marker=dict(color="#5b9bd5")),
+        decreasing=dict(marker=dict(color="#c00000")), totals=dict(marker=dict(color="#1f4e79")),
+        hovertemplate="%{x}：%{y:.2f} 分<extra></extra>",
+    )
+
+
+def _waterfall_range(start: float, steps: list[float]) -> list[float]:
+    """A y range holding every running total of a waterfall, with room above for the value labels."""
+    running = np.cumsum([start, *steps])
+    lo, hi = min(0.0, float(running.min())), float(running.max())
+    return [lo - 0.05 * (hi - lo) if lo < 0 else 0.0, hi + 0.12 * (hi - lo)]
+
+
+def rank_history_figure(history: pl.DataFrame, unit_code: str) -> go.Figure:
+    """One unit's nominal rank per quarter (`analytics.ranking.rank_history`), rank 1 at the top."""
+    h = history.filter((pl.col("unit_code") == unit_code) & pl.col("rank").is_not_null()).sort("quarter")
+    units = history["unit_code"].n_unique()
+    name = history.filter(pl.col("unit_code") == unit_code)["unit_name"][0]
+    fig = go.Figure(go.Scatter(
+        x=[periods.quarter_zh(q) for q in h["quarter"]], y=h["rank"].to_list(), mode="lines+markers+text",
+        text=[f"第{r}名" for r in h["rank"]], textposition="top center", customdata=h["score"].to_list(),
+        hovertemplate="%{x}：第 %{y} 名，得分 %{customdata:.2f}<extra></extra>", line=dict(color="#1f4e79"),
+        cliponaxis=False,
+    ))
+    fig.update_layout(
+        title=f"{name}：各季度综合排名（单位：名次；按当前数据重算，非发布结果）",
+        yaxis=dict(title="排名（1 = 最好）", range=[units + 0.5, 0.5], dtick=1), height=400,
+        margin=dict(l=60, r=20, t=60, b=40), font=FONT, showlegend=False,
+    )
+    return fig
+
+
+def attribution_figure(attribution: "Attribution", unit_code: str) -> go.Figure:
+    """Last quarter's score, each item's contribution under the fixed reference, the reference effect, this
+    quarter's score: the bars add up exactly."""
+    s = attribution.summary.filter(pl.col("unit_code") == unit_code).row(0, named=True)
+    items = attribution.items.filter(
+        (pl.col("unit_code") == unit_code) & ((pl.col("kind") == "indicator") | (pl.col("contribution") != 0)))
+    before, now = periods.quarter_zh(attribution.previous_quarter), periods.quarter_zh(attribution.quarter)
+    labels, steps = items["item_name"].to_list(), items["contribution"].to_list()
+    fig = go.Figure(_waterfall(
+        [f"{before}得分", *labels, f"{now}得分"], [s["score_previous"], *steps, s["score_current"]],
+        ["absolute", *["relative"] * len(labels), "total"],
+        [f"{s['score_previous']:.2f}", *[f"{v:+.2f}" for v in steps], f"{s['score_current']:.2f}"]))
+    running = np.cumsum([s["score_previous"], *steps])
+    span = float(running.max() - running.min()) or 1.0
+    fig.update_layout(  # zoomed on the change: the bars start near the smaller score, not at zero
+        title=f"{s['unit_name']}：得分变化归因（{before} → {now}，单位：分）",
+        yaxis=dict(title="分", range=[float(running.min()) - 0.3 * span, float(running.max()) + 0.3 * span]),
+        height=460, margin=dict(l=50, r=20, t=60, b=140), font=FONT, showlegend=False,
+    )
+    return fig
+
+
+def dominance_sentences(ranking: Ranking) -> list[str]:
+    """The pairs no weighting can reverse (`Ranking.dominance`), one plain sentence per better unit, by rank."""
+    order = {c: i for i, c in enumerate(ranking.table["unit_code"])}
+    grouped: dict[str, list[str]] = {}
+    for r in sorted(ranking.dominance.iter_rows(named=True), key=lambda r: (order[r["better_code"]],
+                                                                            order[r["worse_code"]])):
+        grouped.setdefault(r["better_name"], []).append(r["worse_name"])
+    return [f"{better}在每项指标和加减分上都不逊于{'、'.join(worse)}，且至少有一项更好：无论权重和标准化方法"
+            f"如何选择，{better}的得分都不会低于{'它们' if len(worse) > 1 else worse[0]}。"
+            for better, worse in grouped.items()]
 
 
 def _render_pngs(figures: list[go.Figure]) -> list[bytes]:
@@ -360,6 +459,52 @@ def ranking_pdf(ranking: Ranking, publication: "Publication | None" = None, char
 
     return HTML(string=ranking_html(ranking, publication, charts)).write_pdf()
 
+
+
+EXPORT_FORMATS = {"xlsx": "xlsx 通报", "html": "HTML 通报", "pdf": "PDF 通报"}
+
+
+def publication_export(snapshot: "Snapshot", publication_id: str, fmt: str) -> bytes:
+    """A stored publication exactly as published, as an xlsx 通报, a self-contained HTML page or a PDF."""
+    pub = load_publication(snapshot, publication_id)
+    if fmt == "xlsx":
+        return ranking_xlsx(pub.ranking, pub)
+    if fmt == "html":
+        return ranking_html(pub.ranking, pub).encode("utf-8")
+    if fmt == "pdf":
+        return ranking_pdf(pub.ranking, pub)
+    raise ValueError(f"未知的导出格式“{fmt}”，可选：{'、'.join(EXPORT_FORMATS)}")
+
+
+def _cell(value):
+    """A frame value as an xlsx cell value: dates and times as text, Decimal as a number."""
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def table_xlsx(title: str, frame: pl.DataFrame, notes: tuple[str, ...] | list[str] = ()) -> bytes:
+    """Any displayed table (columns already labelled in Chinese) as a one-sheet workbook: title, notes, table."""
+    buf = io.BytesIO()
+    wb, fmt = _workbook(buf)
+    ws = wb.add_worksheet(_sheet_name(1, title))
+    s = _Sheet(ws, fmt)
+    last = max(frame.width - 1, 0)
+    ws.set_column(0, last, 16)
+    s.banner(0, last, title, "title")
+    for row, note in enumerate(notes, start=1):
+        s.banner(row, last, note, "meta")
+    head = 1 + len(notes)
+    styles = ["int" if dtype.is_integer() else "score" if dtype.is_numeric() else "text" for dtype in frame.dtypes]
+    for col, name in enumerate(frame.columns):
+        s.put(head, col, name, "head")
+    for row, values in enumerate(frame.iter_rows(), start=head + 1):
+        for col, (value, style) in enumerate(zip(values, styles)):
+            s.put(row, col, _cell(value), style)
+    wb.close()
+    return buf.getvalue()
 
 # --------------------------------------------------------------------------- monthly bulletin (月度通报)
 
@@ -442,6 +587,33 @@ def monthly_bulletin(snapshot: "Snapshot", month: dt.date, config: "IndicatorCon
         data_cutoff=unit_months["received_at"].max() if not unit_months.is_empty() else None,
         notes=notes,
     )
+
+
+LIST_COLOURS = {"红榜": "#c00000", "黑榜": "#333333"}
+
+
+def monthly_progress_figure(b: MonthlyBulletin) -> go.Figure:
+    """Each unit's year-to-date completion of its annual task (%) against 序时进度, red/black list marked."""
+    t = b.table.filter(pl.col("completion_pct").is_not_null()).sort("completion_pct", descending=True)
+    schedule = b.month.month / 12 * 100
+    fig = go.Figure(go.Bar(
+        x=t["unit_name"].to_list(), y=t["completion_pct"].to_list(),
+        marker=dict(color=[LIST_COLOURS.get(m, "#5b9bd5") for m in t["list_mark"]]),
+        text=[f"{v:.1f}%" for v in t["completion_pct"]], textposition="outside",
+        customdata=[m or "" for m in t["list_mark"]], hovertemplate="%{x}：完成 %{y:.1f}% %{customdata}<extra></extra>",
+    ))
+    fig.add_hline(y=schedule, line=dict(color="#ed7d31", dash="dash"), annotation_text=f"序时进度 {schedule:.1f}%",
+                  annotation_position="top right")
+    missing = b.table.filter(pl.col("completion_pct").is_null())["unit_name"].to_list()
+    if missing:
+        fig.add_annotation(text=f"年度任务无法确定、未列出：{'、'.join(missing)}", x=0, y=-0.28, xref="paper",
+                           yref="paper", showarrow=False, xanchor="left")
+    fig.update_layout(
+        title=f"{b.month.year}年1—{b.month.month}月到位资金完成年度任务进度（%；红色为红榜，黑色为黑榜）",
+        yaxis=dict(title="完成年度任务（%）"), height=440, margin=dict(l=60, r=20, t=60, b=110), font=FONT,
+        showlegend=False,
+    )
+    return fig
 
 
 def monthly_bulletin_xlsx(b: MonthlyBulletin) -> bytes:

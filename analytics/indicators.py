@@ -103,6 +103,11 @@ def _funds(unit_months: pl.DataFrame, first: dt.date, last: dt.date) -> dict[str
     return {u: (Decimal(r["wan"]), r["months"]) for u, r in rows.items()}
 
 
+def month_label(month: dt.date) -> str:
+    """'2025年9月': how a month is named in completeness remarks (`IndicatorValues.units.missing_months`)."""
+    return f"{month.year}年{month.month}月"
+
+
 def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
     """The months (first days) from `first` through `last`."""
     out, m = [], first
@@ -440,18 +445,20 @@ def window_of(quarter: str, window: str) -> tuple[dt.date, dt.date]:
     return first, months[-1]
 
 
-def compute_indicator_values(snapshot: Snapshot, quarter: str, config, group_id: str | None = None) -> IndicatorValues:
+def compute_indicator_values(snapshot: Snapshot, quarter: str, config, group_id: str | None = None,
+                             con=None) -> IndicatorValues:
     """Read the warehouse snapshot and compute every configured indicator and adjustment for one quarter.
 
     `config` is an `analytics.indicator_config.IndicatorConfig`; `group_id` picks the units ranked together
-    (default: the config's first group).
+    (default: the config's first group). `con`: a connection already open on `snapshot` (`session(snapshot)`),
+    for callers computing several quarters (a fresh connection starts with a cold buffer cache).
     """
     group = config.group(group_id)
     year, _ = periods.parse_quarter(quarter)
     window_start, end_month = window_of(quarter, config.window)
     units = list(group.units)
     window_quarters = sorted({periods.quarter_of(m) for m in month_range(window_start, end_month)})
-    with q.session(snapshot) as con:
+    with q.session(snapshot if con is None else con) as con:
         unit_months = q.unit_months(con, units, dt.date(year - 1, 1, 1), end_month)
         ledger = q.project_ledger(con, units, window_start, end_month)
         findings = q.verification_findings(con, units, window_quarters)
@@ -481,7 +488,7 @@ def values_from_inputs(inputs: FormulaInputs, config, group, snapshot_identity: 
     for u in inputs.units:
         missing = [m for m in window if m not in submitted.get(u, set())]
         unit_rows.append((u, domain.unit_name(u), not missing, len(window), len(window) - len(missing),
-                          "、".join(f"{m.year}年{m.month}月" for m in missing)))
+                          "、".join(month_label(m) for m in missing)))
     cutoff = inputs.unit_months["received_at"].max() if not inputs.unit_months.is_empty() else None
     return IndicatorValues(
         quarter=inputs.quarter,

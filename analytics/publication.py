@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import polars as pl
+
 from analytics.indicator_config import IndicatorConfig, parse_indicator_config
 from analytics.indicators import IndicatorValues
 from analytics.periods import quarter_zh
@@ -88,6 +90,11 @@ def _text(value: str | None) -> str | None:
     return value or None
 
 
+def inputs_digest(ranking: Ranking) -> str:
+    """sha256 of a ranking's inputs, whichever snapshot file they were read from: equal digests, same data."""
+    return _sha256(canonical_json({**ranking.inputs.to_dict(), "snapshot_identity": None}))
+
+
 def publish(warehouse: str | None, ranking: Ranking, config: IndicatorConfig, *, by: str,
             note: str | None = None, incomplete_reason: str | None = None,
             at: dt.datetime | None = None) -> PublishOutcome:
@@ -111,7 +118,7 @@ def publish(warehouse: str | None, ranking: Ranking, config: IndicatorConfig, *,
     # (publishing itself writes a new snapshot, so a repeated click may come from a newer file with the same data).
     request_key = _sha256(canonical_json({
         "quarter": ranking.quarter, "group_id": ranking.group_id,
-        "inputs": _sha256(canonical_json({**inputs, "snapshot_identity": None})),
+        "inputs": inputs_digest(ranking),
         "results": _sha256(results_json), "config_sha256": config.sha256, "by": by, "note": note,
         "incomplete_reason": incomplete_reason,
     }))
@@ -174,7 +181,7 @@ def publish(warehouse: str | None, ranking: Ranking, config: IndicatorConfig, *,
     return PublishOutcome(record["publication_id"], record["content_hash"], False, record["corrects"])
 
 
-def _record(snapshot: store.Snapshot, publication_id: str) -> dict:
+def _record(snapshot: store.Source, publication_id: str) -> dict:
     rows = q.publication_record(snapshot, publication_id)
     if rows.is_empty():
         raise KeyError(f"没有编号为 {publication_id} 的发布")
@@ -198,7 +205,7 @@ def load_publication(snapshot: store.Snapshot, publication_id: str) -> Publicati
     )
 
 
-def verify_publication(snapshot: store.Snapshot, publication_id: str) -> bool:
+def verify_publication(snapshot: store.Source, publication_id: str) -> bool:
     """True when the stored content hash matches the stored content, the config text matches its sha256, and the
     per-unit rows equal the stored results."""
     r = _record(snapshot, publication_id)
@@ -214,3 +221,11 @@ def recompute_publication(snapshot: store.Snapshot, publication_id: str) -> Rank
     """Re-run the ranking from the publication's stored inputs and config (to show it is reproducible)."""
     pub = load_publication(snapshot, publication_id)
     return rank_values(pub.ranking.inputs, pub.config, pub.ranking.weight_scheme)
+
+
+def publication_list(snapshot: store.Snapshot) -> pl.DataFrame:
+    """Every publication (mart_publication, newest first) with `verified`: whether it passes `verify_publication`."""
+    with store.session(snapshot) as con:
+        pubs = q.publications(con)
+        verified = [verify_publication(con, pid) for pid in pubs["publication_id"]]
+    return pubs.with_columns(verified=pl.Series(verified, dtype=pl.Boolean))

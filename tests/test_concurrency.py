@@ -3,7 +3,8 @@ load; zero errors, and every observation equals a state after a whole number of 
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
+import subprocess
+import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -11,25 +12,7 @@ from pathlib import Path
 from etl.load import load_files
 from warehouse import store
 
-OBSERVE_SQL = """
-SELECT (SELECT count(*) FROM submission_versions) AS submissions,
-       (SELECT coalesce(sum(funds_month_wan), 0) FROM mart_unit_month)::VARCHAR AS mart_funds,
-       (SELECT coalesce(sum(funds_month_wan), 0) FROM fact_project_month WHERE counts_for_funds)::VARCHAR AS fact_funds
-"""
-
-
-def _reader(warehouse: str, stop_file: str, out_file: str) -> None:
-    """Query the current snapshot in a loop until told to stop; record every observation and every error."""
-    observations, errors = [], []
-    while not Path(stop_file).exists():
-        try:
-            snap = store.current_snapshot(warehouse)
-            row = store.query(snap, OBSERVE_SQL).row(0)
-            observations.append([snap.identity, *row])
-        except Exception as exc:  # noqa: BLE001 - the test counts every kind of failure
-            errors.append(repr(exc))
-        time.sleep(0.005)
-    Path(out_file).write_text(json.dumps({"observations": observations, "errors": errors}))
+READER = Path(__file__).with_name("concurrency_reader.py")
 
 
 def test_readers_see_whole_loads_only(tmp_path, project_row, submission_bytes, monkeypatch):
@@ -52,13 +35,11 @@ def test_readers_see_whole_loads_only(tmp_path, project_row, submission_bytes, m
         running += t
         allowed.add((k, running))
 
-    ctx = mp.get_context("spawn")
     stop = tmp_path / "stop"
     readers = [
-        ctx.Process(target=_reader, args=(str(warehouse), str(stop), str(tmp_path / f"r{i}.json"))) for i in range(4)
+        subprocess.Popen([sys.executable, str(READER), str(warehouse), str(stop), str(tmp_path / f"r{i}.json")])
+        for i in range(4)
     ]
-    for r in readers:
-        r.start()
     time.sleep(1.0)  # readers are up and reading the empty snapshot
     for name, data in files[:6]:  # one snapshot per file …
         assert load_files([(name, data)], warehouse=warehouse)[0].outcome == "loaded"
@@ -66,8 +47,7 @@ def test_readers_see_whole_loads_only(tmp_path, project_row, submission_bytes, m
     time.sleep(0.5)
     stop.touch()
     for r in readers:
-        r.join(timeout=60)
-        assert r.exitcode == 0
+        assert r.wait(timeout=60) == 0
 
     seen_states = set()
     for i in range(4):

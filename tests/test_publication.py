@@ -3,15 +3,19 @@ incomplete data, and later loads that never change what was published."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import shutil
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
+from analytics import bulletin
 from analytics.publication import (
-    PublicationRefused, load_publication, publish, recompute_publication, verify_publication,
+    PublicationRefused, inputs_digest, load_publication, publication_list, publish, recompute_publication,
+    verify_publication,
 )
 from analytics.ranking import rank_quarter
 from test_ranking_warehouse import (  # noqa: F401 - `hand` is a fixture
@@ -134,3 +138,32 @@ def test_publication_code_never_updates_or_deletes():
     for path in (root / "analytics" / "publication.py", root / "warehouse" / "migrations" / "003_ranking_publication.sql"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\b(UPDATE|DELETE)\b", text), path.name
+
+
+def test_publication_list_verifies_each_and_exports_what_was_published(hand, monkeypatch):
+    snap = fill(hand)
+    cfg = small_config()
+    preview = rank_quarter(snap, "2025Q3", cfg)
+    publish(hand.path, preview, cfg, by="张三", at=AT)
+    now = store.current_snapshot(hand.path)
+    assert inputs_digest(rank_quarter(now, "2025Q3", cfg)) == inputs_digest(preview)  # same data, newer snapshot
+    listing = publication_list(now)
+    assert listing["publication_id"].to_list() == ["2025Q3-01"] and listing["verified"].to_list() == [True]
+
+    workbook = openpyxl.load_workbook(io.BytesIO(bulletin.publication_export(now, "2025Q3-01", "xlsx")))
+    assert workbook["综合排名"]["A3"].value.startswith("发布编号：2025Q3-01；发布人：张三；发布时间：2025-10-10 09:30")
+    names = [workbook["综合排名"].cell(r, 1).value for r in range(5, 8)]  # title, 2 meta lines, header
+    assert names == preview.table["unit_name"].to_list()
+    monkeypatch.setattr(bulletin, "_render_pngs", lambda figures: (_ for _ in ()).throw(RuntimeError("no Chromium")))
+    page = bulletin.publication_export(now, "2025Q3-01", "html").decode("utf-8")
+    assert "发布编号：2025Q3-01" in page and bulletin.CHART_OMITTED in page
+    assert bulletin.publication_export(now, "2025Q3-01", "pdf").startswith(b"%PDF")
+    with pytest.raises(ValueError, match="未知的导出格式“doc”"):
+        bulletin.publication_export(now, "2025Q3-01", "doc")
+
+    hand.submit(LANZHOU, month(2025, 10), [project(f"{LANZHOU}-1", funds_month_wan="5", funds_cum_wan="5")])
+    later = hand.write()
+    assert inputs_digest(rank_quarter(later, "2025Q4", cfg)) != inputs_digest(preview)
+    with store.write_transaction(hand.path) as con:  # the test plays the forger
+        con.execute("UPDATE published_ranking SET rank = 3 WHERE unit_code = '620100'")
+    assert publication_list(store.current_snapshot(hand.path))["verified"].to_list() == [False]

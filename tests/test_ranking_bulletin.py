@@ -11,11 +11,12 @@ import zlib
 from decimal import Decimal
 
 import openpyxl
+import polars as pl
 import pytest
 
 from analytics import bulletin
 from analytics.publication import Publication
-from analytics.ranking import rank_values
+from analytics.ranking import attribute_change, rank_values
 from test_ranking import engine_config, make_values
 from test_ranking_warehouse import (  # noqa: F401 - `hand` is a fixture
     JIAYUGUAN, LANZHOU, XINQU, hand, month, project, small_config, year_of_months,
@@ -125,9 +126,12 @@ def test_pdf_embeds_a_cjk_font(ranking):
 def test_figures(ranking):
     fig = bulletin.rank_interval_figure(ranking)
     ranked = ranking.table.filter(ranking.table["ranked"])
-    assert list(fig.data[0].y) == ranked["unit_name"].to_list()
-    assert [x - m for x, m in zip(fig.data[0].x, fig.data[0].error_x.arrayminus)] == ranked["rank_q05"].to_list()
-    assert [x + p for x, p in zip(fig.data[0].x, fig.data[0].error_x.array)] == ranked["rank_q95"].to_list()
+    bars, nominal, median = fig.data
+    assert bars.type == "bar" and bars.orientation == "h" and list(bars.y) == ranked["unit_name"].to_list()
+    pad = bulletin.INTERVAL_PAD
+    assert [b + pad for b in bars.base] == pytest.approx(ranked["rank_q05"].to_list())
+    assert [b + w - pad for b, w in zip(bars.base, bars.x)] == pytest.approx(ranked["rank_q95"].to_list())
+    assert list(nominal.x) == ranked["rank"].to_list() and list(median.x) == ranked["rank_median"].to_list()
     m = bulletin.score_map_figure(ranking)
     assert [t.type for t in m.data] == ["choroplethmap", "choroplethmap", "scattermap", "scattermap"]
     assert m.layout.map.style == "white-bg" and m.data[1].featureidkey == "id"
@@ -165,3 +169,65 @@ def test_monthly_bulletin_by_hand(hand):
     assert [ws.cell(5, c).value for c in (10, 11)] == ["红榜", "已报"]
     assert ws.cell(7, 1).value == "兰州新区" and ws.cell(7, 11).value == "未报"
     assert ws["A9"].value == "红榜：兰州市" and ws["A10"].value == "黑榜：嘉峪关市、兰州新区"
+
+    fig = bulletin.monthly_progress_figure(b)
+    bars = fig.data[0]
+    assert list(bars.x) == ["兰州市", "兰州新区", "嘉峪关市"]  # by completion: 81.25 %, 61.11 %, 56.25 %
+    assert list(bars.y) == pytest.approx([81.25, 88000 / 144000 * 100, 56.25])
+    assert list(bars.marker.color) == ["#c00000", "#333333", "#333333"]  # red list, black list, black list
+    assert fig.layout.shapes[0].y0 == 75.0  # 序时进度 9/12
+
+
+def test_contribution_waterfall_adds_up_to_the_score(ranking):
+    fig = bulletin.contribution_waterfall(ranking, "620300")
+    w = fig.data[0]
+    score = ranking.table.filter(ranking.table["unit_code"] == "620300")["score"][0]
+    # the three indicators, then the late-report deduction (non-zero for 金昌市); zero items are left out
+    assert list(w.x) == ["甲指标", "乙指标", "丙指标", "迟报扣分", "综合得分"]
+    assert list(w.measure) == ["relative"] * 4 + ["total"]
+    assert sum(w.y[:-1]) == pytest.approx(score) and w.y[-1] == score
+    assert w.y[3] == -1.0
+    assert fig.layout.title.text.startswith("金昌市：综合得分构成（单位：分")
+    assert "迟报扣分" not in bulletin.contribution_waterfall(ranking, "620100").data[0].x
+
+
+def test_attribution_figure_bars_add_up_to_this_quarter_score():
+    cfg = engine_config(units=list(ROWS))
+    attribution = attribute_change(make_values({**ROWS, "620200": [28, 1, 12]}, late={"620300": 1}),
+                                   make_values(ROWS, quarter="2025Q2"), cfg)
+    fig = bulletin.attribution_figure(attribution, "620200")
+    w = fig.data[0]
+    s = attribution.summary.filter(attribution.summary["unit_code"] == "620200").row(0, named=True)
+    assert w.x[0] == "2025年第二季度得分" and w.x[-1] == "2025年第三季度得分" and "参照变动（其他单位数据变化等）" in w.x
+    assert w.measure[0] == "absolute" and w.measure[-1] == "total"
+    assert w.y[0] + sum(w.y[1:-1]) == pytest.approx(w.y[-1]) and w.y[-1] == pytest.approx(s["score_current"])
+
+
+def test_rank_history_figure_puts_rank_one_on_top():
+    history = pl.DataFrame({"quarter": ["2025Q2", "2025Q1", "2025Q3", "2025Q1"], "unit_code": ["620100"] * 3 + ["620200"],
+                            "unit_name": ["兰州市"] * 3 + ["嘉峪关市"], "score": [70.0, 60.0, 80.0, 65.0],
+                            "rank": [2, None, 1, 1]})
+    fig = bulletin.rank_history_figure(history, "620100")
+    line = fig.data[0]
+    assert list(line.x) == ["2025年第二季度", "2025年第三季度"] and list(line.y) == [2, 1]  # unranked quarter left out
+    assert fig.layout.yaxis.range == (2.5, 0.5)
+
+
+def test_pairs_no_weighting_can_reverse_in_plain_words(ranking):
+    assert bulletin.dominance_sentences(ranking) == [
+        "兰州市在每项指标和加减分上都不逊于嘉峪关市、金昌市，且至少有一项更好：无论权重和标准化方法如何选择，"
+        "兰州市的得分都不会低于它们。"]
+    tied = rank_values(make_values({"620100": [10, 1, 10], "620200": [20, 0, 10]}),
+                       engine_config(units=["620100", "620200"]))
+    assert bulletin.dominance_sentences(tied) == []
+
+
+def test_any_table_as_xlsx_is_neutralised_and_typed():
+    frame = pl.DataFrame({"发布编号": ["2025Q3-01", "=HYPERLINK(\"x\")"], "得分": [81.2345, 70.0], "单位数": [15, 14],
+                          "发布时间": [dt.datetime(2025, 10, 10, 9, 30), None]})
+    ws = _workbook(bulletin.table_xlsx("季度排名发布清单", frame, ["说明：示例"]))["1.季度排名发布清单"]
+    assert (ws["A1"].value, ws["A2"].value) == ("季度排名发布清单", "说明：示例")
+    assert [c.value for c in ws[3]] == ["发布编号", "得分", "单位数", "发布时间"]
+    assert [c.value for c in ws[4]] == ["2025Q3-01", 81.2345, 15, "2025-10-10 09:30"]
+    assert ws["A5"].value == "'=HYPERLINK(\"x\")" and ws["D5"].value is None
+    assert ws["B4"].number_format == "0.00" and ws["C4"].number_format == "0"

@@ -10,10 +10,14 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from analytics.indicator_config import IndicatorConfig, parse_indicator_config
 from analytics.indicators import compute_indicator_values
+from analytics.ranking import (
+    history_quarters, months_not_due, rank_changes, rank_history, rank_quarter, reporting_status,
+)
 from warehouse import store
 
 LANZHOU, JIAYUGUAN, XINQU = "620100", "620200", "620171"
@@ -225,3 +229,47 @@ def test_latest_version_lateness_quarantine_and_findings(hand):
     assert details["key_chain_share"].endswith("到位资金 4.50亿元")
     assert details["funds_yoy"] == "上年同期报表不全（0/3 个月），增速无法计算"
     assert v.data_cutoff == dt.datetime(2025, 10, 5, 10, 0)
+
+
+# --------------------------------------------------------------------------- history and reporting status
+
+def test_history_quarters_stop_at_the_first_month_with_data():
+    assert history_quarters("2025Q3", month(2024, 1), 8) == ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1",
+                                                             "2025Q2", "2025Q3"]
+    assert history_quarters("2025Q3", month(2024, 1), 3) == ["2025Q1", "2025Q2", "2025Q3"]
+    assert history_quarters("2025Q1", month(2024, 12), 8) == ["2024Q4", "2025Q1"]  # 2024Q4 ends in December
+    assert history_quarters("2025Q1", None, 8) == ["2025Q1"]
+
+
+def test_rank_history_recomputes_every_quarter_and_gives_the_rank_change(hand):
+    snap = fill(hand)
+    cfg = small_config()
+    history = rank_history(snap, "2025Q3", cfg, quarters=8)
+    assert history["quarter"].unique(maintain_order=True).to_list() == [
+        "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3"]
+    for quarter in ("2024Q2", "2025Q2", "2025Q3"):
+        expected = rank_quarter(snap, quarter, cfg).table.select("unit_code", "score", "rank")
+        assert history.filter(pl.col("quarter") == quarter).select("unit_code", "score", "rank").equals(expected)
+    now = rank_quarter(snap, "2025Q3", cfg).table
+    moved = rank_changes(now, history, "2025Q3")
+    before = dict(rank_quarter(snap, "2025Q2", cfg).table.select("unit_code", "rank").iter_rows())
+    assert moved["unit_code"].to_list() == now["unit_code"].to_list()  # the ranking's order is kept
+    for r in moved.iter_rows(named=True):
+        assert r["rank_previous"] == before[r["unit_code"]]
+        assert r["rank_change"] == before[r["unit_code"]] - r["rank"]
+    # no quarter before the data: no previous rank, no arrow
+    first = rank_changes(rank_quarter(snap, "2024Q1", cfg).table, history, "2024Q1")
+    assert first["rank_previous"].null_count() == first.height and first["rank_change"].null_count() == first.height
+
+
+def test_reporting_status_tells_overdue_from_not_yet_due(hand):
+    ranking = rank_quarter(fill(hand, skip_xinqu_september=True), "2025Q3", small_config())
+    before_deadline = {r["unit_code"]: r for r in reporting_status(ranking, dt.date(2025, 10, 5)).iter_rows(named=True)}
+    assert before_deadline[XINQU]["overdue"] == "" and before_deadline[XINQU]["pending"] == "2025年9月"
+    assert before_deadline[XINQU]["status"] == "2025年9月未到截止日"
+    assert months_not_due(ranking, dt.date(2025, 10, 5)) == [month(2025, 9)]
+    assert months_not_due(ranking, dt.date(2025, 9, 5)) == [month(2025, 8), month(2025, 9)]  # August due 5 Sep
+    after = {r["unit_code"]: r for r in reporting_status(ranking, dt.date(2025, 10, 6)).iter_rows(named=True)}
+    assert after[XINQU]["overdue"] == "2025年9月" and after[XINQU]["pending"] == ""
+    assert after[XINQU]["status"] == "缺报 2025年9月"
+    assert after[LANZHOU]["status"] == after[JIAYUGUAN]["status"] == "完整"

@@ -106,3 +106,8 @@ def published_ranking(source: Source, publication_id: str) -> pl.DataFrame:
 def publication_record(source: Source, publication_id: str) -> pl.DataFrame:
     """The full stored row of one publication (including its inputs, results and config text)."""
     return _query(source, "SELECT * FROM publications WHERE publication_id = $id", {"id": publication_id})
+
+
+def first_month(source: Source) -> dt.date | None:
+    """The earliest month any unit has a current submission for (None in an empty warehouse)."""
+    return _query(source, "SELECT min(month) AS m FROM current_submission")["m"][0]

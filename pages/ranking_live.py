@@ -1,0 +1,214 @@
+"""实时排名: the sidebar quarter's quarter-to-date composite ranking as submissions arrive (a preview, never published
+from here), its robustness, the map, the weight-scheme alternatives and a drill-down per unit."""
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from analytics import bulletin, domain, periods
+from analytics import ranking as engine
+from analytics.indicator_config import load_indicator_config
+from analytics.indicators import month_label
+from pages import auth, data
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROW_PX = 35  # st.dataframe row height: tall enough to show every unit without scrolling
+SCHEMES = {"expert": "专家权重（默认）", "entropy": "熵权法（备选，仅供比较）", "critic": "CRITIC 法（备选，仅供比较）"}
+
+user = auth.require("view_ranking_live")
+quarter = st.session_state.get("quarter")
+
+st.title("🏆 实时排名")
+if not quarter:
+    st.info("数据仓库中尚无报送数据，暂无排名。")
+    st.stop()
+config = load_indicator_config()
+quarter_zh = periods.quarter_zh(quarter)
+
+left, right = st.columns([3, 2])
+scheme = left.radio("权重方案", list(SCHEMES), format_func=SCHEMES.get, horizontal=True, key="live_scheme")
+groups = {g.id: g.name for g in config.groups}
+group = right.selectbox("排名分组", list(groups), format_func=groups.get, key="live_group")
+
+try:
+    ranking = data.load(engine.rank_quarter, quarter, group_id=group, weight_scheme=scheme)
+except engine.RankingError as err:
+    st.warning(f"{err}。以下显示专家权重下的排名。")
+    scheme = "expert"
+    ranking = data.load(engine.rank_quarter, quarter, group_id=group, weight_scheme=scheme)
+
+st.caption(f"{quarter_zh}（{ranking.group_name}）季度至今综合排名：随各单位月报到达实时更新，未经发布，仅供研判；"
+           f"正式结果以“季度排名发布”页为准。指标体系 {ranking.config_version}，方法 {ranking.engine_version}。")
+if scheme != "expert":
+    st.warning(f"当前为备选权重方案（{engine.WEIGHT_SCHEMES[scheme]}）下的排名，仅供比较，不作为正式排名；"
+               "正式排名与发布一律采用专家权重。")
+if not ranking.table["ranked"].any():
+    st.info(f"{quarter_zh}各单位在指标期间均无报表，暂无排名。")
+    st.stop()
+
+history = data.load(engine.rank_history, quarter, group_id=group, weight_scheme=scheme)
+status = engine.reporting_status(ranking, domain.today())
+table = engine.rank_changes(ranking.table, history, quarter).join(
+    status.select("unit_code", "status"), on="unit_code", how="left", maintain_order="left")
+
+ranked = int(ranking.table["ranked"].sum())
+complete = int(ranking.table["complete"].sum())
+m1, m2, m3 = st.columns(3)
+m1.metric("参与排名单位", f"{ranked} 个")
+m2.metric("报表齐全单位", f"{complete}/{ranking.table.height} 个", help="指标期间各月报表均已收到的单位")
+m3.metric("数据截至", f"{ranking.data_cutoff:%Y-%m-%d}" if ranking.data_cutoff else "无数据",
+          help="所用报表的最晚收件时间" + (f"：{ranking.data_cutoff:%Y-%m-%d %H:%M}" if ranking.data_cutoff else ""))
+
+overdue = status.filter(pl.col("overdue") != "").join(ranking.table.select("unit_code", "unit_name"), on="unit_code")
+if not overdue.is_empty():
+    st.warning("以下单位有已过截止日仍未报送的月报，按已报数据计算并标注“数据不完整”，其排名仅供参考："
+               + "；".join(f"{n}（缺报 {m}）" for n, m in overdue.select("unit_name", "overdue").iter_rows()))
+if (status["pending"] != "").any():
+    not_due = "、".join(month_label(m) for m in engine.months_not_due(ranking, domain.today()))
+    st.info(f"本季度尚在进行：{not_due}报表尚未到截止日（次月 {domain.etl_settings()['deadline_day']} 日），"
+            "当前为按已报月份计算的季度至今排名。")
+
+change = pl.col("rank_change")
+view = table.select(
+    pl.col("rank").alias("排名"),
+    pl.when(change > 0).then(pl.format("▲ {}", change))
+    .when(change < 0).then(pl.format("▼ {}", -change))
+    .when(change == 0).then(pl.lit("持平")).otherwise(pl.lit("—")).alias("较上季"),
+    pl.col("unit_name").alias("被考核单位"),
+    pl.col("score").alias("综合得分"),
+    pl.when(pl.col("rank_q05").is_not_null()).then(pl.format("{}–{}", "rank_q05", "rank_q95")).alias("排名区间"),
+    pl.col("status").alias("报送情况"),
+    pl.col("adjustment_points").alias("加减分"),
+    pl.col("flags").alias("备注"),
+)
+st.subheader("综合排名")
+st.dataframe(view, hide_index=True, height=ROW_PX * (view.height + 1) + 3, column_config={
+    "排名": st.column_config.NumberColumn(help="竞争排名（1、2、2、4），按未取整得分；空白 = 未参与排名（见备注）"),
+    "较上季": st.column_config.TextColumn(help=f"与{periods.quarter_zh(periods.previous_quarter(quarter))}"
+                                        "（按当前数据与同一方案重算）相比的名次变化；▲ 上升，▼ 下降"),
+    "综合得分": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.2f",
+                                              help="0–100 分：各指标标准化得分的加权和，加上加减分"),
+    "排名区间": st.column_config.TextColumn(help="蒙特卡洛模拟（扰动权重与标准化方法）下排名的第 5–95 百分位"),
+    "加减分": st.column_config.NumberColumn(format="%+.1f", help="迟报、报表错误、核查差异等加减分合计（分）"),
+})
+st.caption("表头可点击排序。得分单位：分（0–100）；排名单位：名次。" + ranking.notes[1])
+st.download_button("下载排名预览（xlsx，通报格式）", lambda: bulletin.ranking_xlsx(ranking),
+                   file_name=f"{quarter}_实时排名预览.xlsx", mime=XLSX)
+
+with st.expander("指标方向与计算公式"):
+    st.dataframe(ranking.indicators.select(
+        pl.col("name").alias("指标"), pl.col("direction_zh").alias("方向"), pl.col("unit").alias("单位"),
+        (pl.col("weight") * 100).alias("专家权重（%）"), pl.col("normaliser_zh").alias("标准化方法"),
+        pl.col("formula_text").alias("计算公式"), pl.col("note").alias("说明"),
+    ), hide_index=True, column_config={"专家权重（%）": st.column_config.NumberColumn(format="%.1f")})
+    st.dataframe(ranking.adjustment_items.select(
+        pl.col("name").alias("加减分项"), pl.col("points_per").alias("每项分值"), pl.col("max_points").alias("最多（分）"),
+        pl.col("formula_text").alias("计算方法"),
+    ), hide_index=True)
+    for note in ranking.notes:
+        st.caption(note)
+
+tab_robust, tab_map, tab_unit, tab_weights, tab_pairs = st.tabs(
+    ["排名稳健性", "得分地图", "单位详情", "权重方案比较", "不可逆转的先后"])
+
+with tab_robust:
+    st.plotly_chart(bulletin.rank_interval_figure(ranking), key="live_interval")
+    st.caption("条形：排名区间（第 5–95 百分位，单位：名次）；圆点：名义排名；菱形：模拟中位排名。区间越窄，排名越不受权重"
+               "和标准化方法选择的影响。" + ranking.notes[2])
+
+with tab_map:
+    st.plotly_chart(bulletin.score_map_figure(ranking), key="live_map")
+    st.caption("颜色表示综合得分（0–100 分）；兰州新区无独立行政区划轮廓，以圆点标注。")
+
+with tab_unit:
+    scored = ranking.table.filter(pl.col("score").is_not_null())
+    names = dict(scored.select("unit_code", "unit_name").iter_rows())
+    unit = st.selectbox("选择被考核单位", list(names), format_func=names.get, key="live_unit")
+    row = table.filter(pl.col("unit_code") == unit).row(0, named=True)
+    moved = row["rank_change"]
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("综合得分", f"{row['score']:.2f} 分")
+    c2.metric("排名", f"第 {row['rank']} 名" if row["rank"] else "未参与排名",
+              delta=None if moved is None else f"{moved:+d} 名（较上季）" if moved else "较上季持平",
+              delta_arrow="auto" if moved else "off", delta_color="normal" if moved else "off")
+    c3.metric("排名区间", f"{row['rank_q05']}–{row['rank_q95']} 名" if row["rank_q05"] else "—",
+              help="蒙特卡洛模拟第 5–95 百分位")
+    c4.metric("报表", "齐全" if row["status"] == "完整" else "不齐全", help=row["status"])
+    st.caption(f"报送情况：{row['status']}" + (f"；备注：{row['flags']}" if row["flags"] else ""))
+
+    items = ranking.contributions.filter(pl.col("unit_code") == unit)
+    indicators = items.filter(pl.col("kind") == "indicator").join(
+        ranking.indicators.select(pl.col("indicator_id").alias("item_id"), "direction_zh", "unit"), on="item_id",
+        how="left", maintain_order="left").select(
+        pl.col("item_name").alias("指标"), pl.col("direction_zh").alias("方向"), pl.col("value").alias("指标值"),
+        pl.col("unit").alias("单位"), pl.col("normalised").alias("标准化得分（0–100）"),
+        (pl.col("weight") * 100).alias("有效权重（%）"), pl.col("contribution").alias("贡献（分）"),
+        pl.col("detail").alias("计算说明"))
+    st.markdown("**指标值、标准化得分与贡献**")
+    st.dataframe(indicators, hide_index=True, column_config={
+        "指标值": st.column_config.NumberColumn(format="%.2f"),
+        "标准化得分（0–100）": st.column_config.NumberColumn(format="%.1f"),
+        "有效权重（%）": st.column_config.NumberColumn(format="%.1f"),
+        "贡献（分）": st.column_config.NumberColumn(format="%.2f")})
+    adjustments = items.filter(pl.col("kind") != "indicator").select(
+        pl.col("item_name").alias("加减分项"), pl.col("value").alias("计数"), pl.col("weight").alias("每项分值"),
+        pl.col("contribution").alias("得分（分）"), pl.col("detail").alias("说明"))
+    st.dataframe(adjustments, hide_index=True)
+    st.plotly_chart(bulletin.contribution_waterfall(ranking, unit), key="live_waterfall")
+    st.caption("有效权重：缺少某项指标时，其权重按比例分给其余指标；各项贡献与加减分之和等于综合得分。")
+    st.download_button("下载本单位明细（xlsx）", lambda: bulletin.table_xlsx(
+        f"{quarter_zh}{names[unit]}综合得分明细", indicators, [row["flags"] or "数据完整", *ranking.notes]),
+        file_name=f"{quarter}_{names[unit]}_得分明细.xlsx", mime=XLSX)
+
+    if history.filter((pl.col("unit_code") == unit) & pl.col("rank").is_not_null()).height > 1:
+        st.plotly_chart(bulletin.rank_history_figure(history, unit), key="live_history")
+        st.caption("各季度排名均按当前数据、当前指标体系和所选权重方案重新计算，可能与当时发布的结果不同。")
+
+    st.markdown(f"**得分变化归因（{periods.quarter_zh(periods.previous_quarter(quarter))} → {quarter_zh}）**")
+    try:
+        attribution = data.load(engine.attribute_quarter, quarter, group_id=group, weight_scheme=scheme)
+    except engine.RankingError as err:
+        attribution = None
+        st.info(f"无法归因：{err}")
+    if attribution is not None:
+        if attribution.summary.filter(pl.col("unit_code") == unit).is_empty():
+            st.info("该单位上一季度没有得分，无法归因。")
+        else:
+            a = attribution.summary.filter(pl.col("unit_code") == unit).row(0, named=True)
+            place = {k: f"第 {a[k]} 名" if a[k] else "未参与排名" for k in ("rank_previous", "rank_current")}
+            st.markdown(f"上季度 {a['score_previous']:.2f} 分（{place['rank_previous']}）→ 本季度 "
+                        f"{a['score_current']:.2f} 分（{place['rank_current']}），变化 {a['change']:+.2f} 分；其中指标与"
+                        f"加减分变化贡献 {a['fixed_reference_change']:+.2f} 分，参照变动 {a['reference_effect']:+.2f} 分。")
+            st.plotly_chart(bulletin.attribution_figure(attribution, unit), key="live_attribution")
+            for note in attribution.notes:
+                st.caption(note)
+
+with tab_weights:
+    alternatives = ranking.weights.select(
+        pl.col("name").alias("指标"), *[(pl.col(s) * 100).alias(f"{engine.WEIGHT_SCHEMES[s]}（%）") for s in SCHEMES],
+        pl.when(pl.col("sparse")).then(pl.lit("是（熵权法易高估）")).otherwise(pl.lit("")).alias("取值稀疏"))
+    st.dataframe(alternatives, hide_index=True, column_config={
+        c: st.column_config.NumberColumn(format="%.1f") for c in alternatives.columns if c.endswith("（%）")})
+    st.caption("专家权重为正式方案（config/indicators.toml）；熵权法和 CRITIC 法由数据离散程度计算，仅作对照，不会被静默采用。")
+    for note in ranking.notes[4:]:
+        st.caption(note)
+    ranks = ranking.table.select("unit_code", pl.col("unit_name").alias("被考核单位"))
+    for s, label in engine.WEIGHT_SCHEMES.items():
+        try:
+            other = data.load(engine.rank_quarter, quarter, group_id=group, weight_scheme=s)
+        except engine.RankingError as err:
+            st.caption(str(err))
+            continue
+        ranks = ranks.join(other.table.select("unit_code", pl.col("rank").alias(f"{label}排名")), on="unit_code",
+                           how="left", maintain_order="left")
+    st.markdown("**各权重方案下的名次（单位：名次）**")
+    st.dataframe(ranks.drop("unit_code"), hide_index=True, height=ROW_PX * (ranks.height + 1) + 3)
+
+with tab_pairs:
+    sentences = bulletin.dominance_sentences(ranking)
+    if sentences:
+        st.markdown("\n".join(f"- {s}" for s in sentences))
+    else:
+        st.info("本季度没有“各项指标全面占优”的单位对：任何两个单位的先后都可能随权重设定而改变，请结合排名区间解读。")
+    st.caption("判定口径：在全部指标（按方向换算、经上下限处理）和加减分合计上都不低于对方，且至少一项更高；"
+               "只比较指标齐全、参与排名的单位。")
