@@ -1,0 +1,296 @@
+"""Reading submission files (CONTRACT.md §1): xlsx or csv -> one frame of cell texts with Excel row numbers.
+
+Every cell is read as the text the user sees (date cells as ISO dates, numeric cells as their number text),
+stripped of surrounding spaces; whitespace-only cells are null. The header is the first row holding the
+required column names; rows above it (title rows) are skipped. Blank rows and a trailing 合计 row are counted
+as ignored. Anything that makes the whole file unusable raises `FileRejected` with a Chinese message.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import fastexcel
+import polars as pl
+
+from analytics import domain
+
+HEADER_SEARCH_ROWS = 30
+HEADER_SEARCH_BYTES = 262144  # of a CSV: where its header row is looked for
+ROW_SLACK = 1000  # rows an xlsx may hold beyond the data-row limit (title, header, blank and total rows)
+UTF8_BOM = b"\xef\xbb\xbf"
+PREFERRED_SHEET = "项目明细"
+TOTAL_LABELS = ("合计", "总计")
+ROW_NO = "row_no"
+# An xlsx is a zip; its parts may not inflate beyond this many times the file size limit (zip bombs).
+MAX_INFLATE_FACTOR = 20
+
+
+class FileRejected(Exception):
+    """The whole file is rejected; `message` says why, in Chinese."""
+
+    def __init__(self, message: str, *, rows_input: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.rows_input = rows_input  # rows below the header, when the file was read that far
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str     # as written in the contract (full-width brackets)
+    key: str        # field name in the frame and the warehouse
+    required: bool  # the column itself must be present in the header row
+
+
+SUBMISSION_COLUMNS: tuple[Column, ...] = (
+    Column("报送单位", "unit", True),
+    Column("统计月份", "month", True),
+    Column("项目编号", "project_id", True),
+    Column("项目名称", "project_name", True),
+    Column("所在县区", "county", False),
+    Column("所属产业链", "chain", True),
+    Column("投资方名称", "investor_name", True),
+    Column("投资方统一社会信用代码", "investor_uscc", True),
+    Column("投资方来源地", "investor_origin", False),
+    Column("三个500强类别", "fortune500", True),
+    Column("资金来源", "fund_source", True),
+    Column("项目类型", "project_type", True),
+    Column("签约日期", "signing_date", True),
+    Column("签约金额（万元）", "signed_amount_wan", True),
+    Column("计划总投资（万元）", "planned_investment_wan", True),
+    Column("项目状态", "status", True),
+    Column("开工日期", "start_date", True),
+    Column("投产日期", "production_date", True),
+    Column("本月到位资金（万元）", "funds_month_wan", True),
+    Column("累计到位资金（万元）", "funds_cum_wan", True),
+    Column("高新技术项目", "is_high_tech", True),
+    Column("备注", "remark", False),
+)
+
+
+@dataclass
+class RawTable:
+    """Data rows of one file: `row_no` (Excel row number) plus one text column per contract column."""
+
+    frame: pl.DataFrame
+    columns: tuple[Column, ...]
+    rows_input: int      # every row below the header, blank and total rows included
+    rows_ignored: int    # blank rows and the trailing 合计 row
+    header_row_no: int
+
+
+def header_key(text: object) -> str:
+    """How header cells are compared: no spaces, full-width and half-width brackets alike (NFKC)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
+
+
+def check_size(name: str, size: int) -> None:
+    """Reject a file above the configured size limit; call before reading it."""
+    limit_mb = domain.etl_settings()["max_file_mb"]
+    if size > limit_mb * 1024 * 1024:
+        raise FileRejected(
+            f"文件“{name}”大小为 {size / 1024 / 1024:.1f} MB，超过上限 {limit_mb} MB，"
+            f"请按报送单位和统计月份拆分后分别报送"
+        )
+
+
+def read_table(name: str, data: bytes, columns: Sequence[Column] = SUBMISSION_COLUMNS,
+               *, sheet: str | None = PREFERRED_SHEET) -> RawTable:
+    """Read an xlsx or csv file into a RawTable, or raise FileRejected. xlsx: `sheet` if present, else the first."""
+    check_size(name, len(data))
+    max_rows = domain.etl_settings()["max_rows"]
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".xlsx":
+        grid, first_row_no = _xlsx_grid(name, data, sheet, max_rows), 1
+    elif suffix == ".csv":
+        grid, first_row_no = _csv_grid(name, data, columns)
+    elif suffix == ".xls":
+        raise FileRejected(f"“{name}”是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后重新报送")
+    else:
+        raise FileRejected(f"“{name}”不是 xlsx 或 csv 文件（扩展名为“{suffix or '无'}”），"
+                           f"请使用报表模板（.xlsx）或 CSV 报送")
+    return _table_from_grid(name, grid, first_row_no, tuple(columns), max_rows)
+
+
+# --------------------------------------------------------------------------- xlsx
+
+def _xlsx_grid(name: str, data: bytes, sheet: str | None, max_rows: int) -> pl.DataFrame:
+    if not data.startswith(b"PK\x03\x04"):
+        if data.startswith(b"\xd0\xcf\x11\xe0"):
+            raise FileRejected(f"“{name}”实际是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后重新报送")
+        raise FileRejected(f"“{name}”不是有效的 xlsx 文件（可能是改了扩展名的其他文件），"
+                           f"请用 Excel 另存为 .xlsx 后重新报送")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            inflated = sum(i.file_size for i in z.infolist())
+    except zipfile.BadZipFile:
+        raise FileRejected(f"“{name}”已损坏，无法打开，请重新导出后报送") from None
+    limit = domain.etl_settings()["max_file_mb"] * 1024 * 1024 * MAX_INFLATE_FACTOR
+    if inflated > limit:
+        raise FileRejected(f"“{name}”解压后超过 {limit // 1024 // 1024} MB，疑似异常文件，请拆分后重新报送")
+    try:
+        reader = fastexcel.read_excel(data)
+        target = sheet if sheet in reader.sheet_names else 0
+        loaded = reader.load_sheet(target, header_row=None, dtypes="string", skip_rows=0, whitespace_as_null=True,
+                                   n_rows=max_rows + ROW_SLACK)
+        if loaded.total_height > loaded.height:
+            raise FileRejected(f"“{name}”超过 {max_rows:,} 行的上限，请拆分后分别报送")
+        grid = pl.from_arrow(loaded.to_arrow())
+    except fastexcel.FastExcelError as exc:
+        raise FileRejected(f"“{name}”已损坏或不是有效的 xlsx 文件，无法读取（{_first_line(exc)}），"
+                           f"请重新导出后报送") from None
+    # Blank cells are already null; a date cell arrives as "YYYY-MM-DD 00:00:00": keep the ISO date the user sees.
+    return grid.select(pl.col(c).str.strip_chars().str.strip_suffix(" 00:00:00") for c in grid.columns)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- csv
+
+def decode_text(name: str, data: bytes) -> tuple[str, bytes]:
+    """(text, UTF-8 bytes without BOM): UTF-8 (with or without BOM), else GB18030 (which covers GBK)."""
+    _check_text(name, data)
+    try:
+        text = data.decode("utf-8-sig")
+        return text, data[3:] if data.startswith(UTF8_BOM) else data
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileRejected(f"“{name}”的文字编码无法识别（既不是 UTF-8 也不是 GBK/GB18030），"
+                           f"请另存为 UTF-8 编码的 CSV 后报送") from None
+    return text, text.encode("utf-8")
+
+
+def _check_text(name: str, data: bytes) -> None:
+    if b"\x00" in data[:65536]:
+        raise FileRejected(f"“{name}”不是文本格式的 CSV 文件（含有二进制内容），请用 Excel 另存为 CSV 或 xlsx 后报送")
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _csv_grid(name: str, data: bytes, columns: Sequence[Column]) -> tuple[pl.DataFrame, int]:
+    """Read from the header record on; returns the grid and the Excel row number of its first row.
+
+    UTF-8 is tried first without decoding the whole file in Python (polars checks it strictly); a file that is
+    not UTF-8 is decoded as GB18030 (Chinese Excel's "CSV") and read again.
+    """
+    _check_text(name, data)
+    try:
+        return _csv_grid_utf8(name, data[3:] if data.startswith(UTF8_BOM) else data, columns)
+    except _NotUtf8:
+        return _csv_grid_utf8(name, decode_text(name, data)[1], columns)
+
+
+def _csv_grid_utf8(name: str, utf8: bytes, columns: Sequence[Column]) -> tuple[pl.DataFrame, int]:
+    cut = utf8.rfind(b"\n", 0, HEADER_SEARCH_BYTES)
+    try:
+        head = utf8[: cut if cut > 0 and len(utf8) > HEADER_SEARCH_BYTES else len(utf8)].decode("utf-8")
+    except UnicodeDecodeError:
+        raise _NotUtf8 from None
+    records, lines_before = [], []
+    reader = csv.reader(io.StringIO(head))
+    try:
+        while len(records) < HEADER_SEARCH_ROWS:
+            start = reader.line_num
+            record = next(reader, None)
+            if record is None:
+                break
+            lines_before.append(start)
+            records.append(record)
+    except csv.Error as exc:
+        raise FileRejected(f"“{name}”的 CSV 格式有误（{exc}），请用 Excel 另存为 CSV 后重新报送") from None
+    header_idx, _ = _find_header(name, records, columns)
+    try:
+        grid = pl.read_csv(io.BytesIO(utf8), has_header=False, infer_schema=False, skip_lines=lines_before[header_idx],
+                           truncate_ragged_lines=True, raise_if_empty=False)
+    except pl.exceptions.PolarsError as exc:
+        if isinstance(exc, pl.exceptions.ComputeError) and "utf-8" in str(exc).lower():
+            raise _NotUtf8 from None
+        raise FileRejected(f"“{name}”的 CSV 格式有误，无法读取（{_first_line(exc)}），"
+                           f"请用 Excel 另存为 CSV 后重新报送") from None
+    # Two passes (one fused expression would strip twice): strip surrounding spaces, then empty cells to null.
+    grid = grid.select(pl.col(c).str.strip_chars() for c in grid.columns)
+    grid = grid.select(pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)).alias(c) for c in grid.columns)
+    return grid, header_idx + 1
+
+
+# --------------------------------------------------------------------------- header and rows
+
+def _looks_english(cell: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9_ ()./#-]*", cell))
+
+
+def _find_header(name: str, rows: Sequence[Sequence[object]], columns: Sequence[Column]) -> tuple[int, dict[str, int]]:
+    """Index of the first row holding every required column name, and key -> column position."""
+    wanted = {header_key(c.header): c for c in columns}
+    best: tuple[int, int, dict[str, int]] | None = None
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found: dict[str, int] = {}
+        for pos, cell in enumerate(row):
+            col = wanted.get(header_key(cell))
+            if col is not None and col.key not in found:
+                found[col.key] = pos
+        if all(c.key in found for c in columns if c.required):
+            return i, found
+        if found and (best is None or len(found) > best[1]):
+            best = (i, len(found), found)
+    if not any(cell not in (None, "") for row in rows for cell in row):
+        raise FileRejected(f"“{name}”是空表，没有任何内容，请使用报表模板填写后报送")
+    english = [str(c) for row in rows[:HEADER_SEARCH_ROWS] for c in row if c and _looks_english(str(c).strip())]
+    if best is None or best[1] < 2:
+        if len(english) >= 3:
+            raise FileRejected(
+                f"“{name}”的表头似乎是英文（如 {'、'.join(english[:4])}），请使用模板中的中文列名："
+                f"{'、'.join(c.header for c in columns if c.required)}"
+            )
+        raise FileRejected(
+            f"“{name}”中找不到表头行（前 {HEADER_SEARCH_ROWS} 行中没有包含「{columns[0].header}」"
+            f"「{columns[1].header}」等列名的行），请使用报表模板"
+        )
+    row_idx, _, found = best
+    missing = [c.header for c in columns if c.required and c.key not in found]
+    row_english = [str(c).strip() for c in rows[row_idx] if c and _looks_english(str(c).strip())]
+    hint = f"；表头中有英文列名（{'、'.join(row_english[:4])}），请改用模板中的中文列名" if row_english else ""
+    raise FileRejected(f"“{name}”第 {row_idx + 1} 行的表头缺少必需的列：{'、'.join(missing)}{hint}")
+
+
+def _table_from_grid(name: str, grid: pl.DataFrame, first_row_no: int, columns: tuple[Column, ...],
+                     max_rows: int) -> RawTable:
+    """`grid`: every cell as stripped text, blank cells null; its first row is Excel row `first_row_no`."""
+    header_idx, positions = _find_header(name, grid.head(HEADER_SEARCH_ROWS).rows(), columns)
+    names = grid.columns
+    body = grid.slice(header_idx + 1).with_row_index(ROW_NO, offset=first_row_no + header_idx + 1)
+    frame = body.select(
+        pl.col(ROW_NO).cast(pl.Int32),
+        *[(pl.col(names[positions[c.key]]) if c.key in positions else pl.lit(None, pl.String)).alias(c.key)
+          for c in columns],
+    )
+    rows_input = frame.height
+    blank = pl.all_horizontal(pl.exclude(ROW_NO).is_null())
+    frame = frame.filter(~blank)
+    if frame.height and _is_total_row(frame.row(-1)[1:]):
+        frame = frame.slice(0, frame.height - 1)
+    rows_ignored = rows_input - frame.height
+    if frame.height == 0:
+        raise FileRejected(f"“{name}”表头（第 {first_row_no + header_idx} 行）下面没有数据行，请填写项目明细后报送",
+                           rows_input=rows_input)
+    if frame.height > max_rows:
+        raise FileRejected(f"“{name}”有 {frame.height:,} 行数据，超过 {max_rows:,} 行的上限，请拆分后分别报送",
+                           rows_input=rows_input)
+    return RawTable(frame, columns, rows_input, rows_ignored, first_row_no + header_idx)
+
+
+def _is_total_row(cells: Sequence[object]) -> bool:
+    return any(c is not None and re.sub(r"\s+", "", str(c)).rstrip(":：") in TOTAL_LABELS for c in cells)
