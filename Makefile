@@ -32,8 +32,9 @@ run: $(BIN)/.installed $(WAREHOUSE)
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
+# Benchmarks print figures (not part of `make test`); each compares with a baseline in the same run.
 bench: $(BIN)/.installed
-	$(BIN)/python bench/run_all.py
+	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean-data:
 	rm -rf $(DATA)
