@@ -13,6 +13,12 @@ st.set_page_config(page_title="甘肃省招商引资工作考核平台", page_ic
 # every page checks the permission again itself (server-side), the menu is not the guard.
 PAGES = [
     ("pages/submissions.py", "数据报送", "📥", "view_submissions_own"),
+    ("pages/ranking_live.py", "实时排名", "🏆", "view_ranking_live"),
+    ("pages/monthly_bulletin.py", "月度通报", "📰", "view_ranking_live"),
+    ("pages/publication.py", "季度排名发布", "📢", "view_ranking_published"),
+    ("pages/targets.py", "目标进度", "🎯", "view_targets"),
+    ("pages/major_projects.py", "重大项目与三个500强", "🏗️", "view_targets"),
+    ("pages/lifecycle.py", "项目全周期", "🔄", "view_targets"),
 ]
 
 
@@ -39,7 +45,8 @@ def sidebar(user) -> None:
 
 user = auth.current_user()
 if user is None:
-    auth.login_form()
+    # A hidden one-page navigation: without it Streamlit would list every file under pages/ before login.
+    st.navigation([st.Page(auth.login_form, title="登录", icon="🔐")], position="hidden").run()
     st.stop()
 
 allowed = [st.Page(path, title=title, icon=icon) for path, title, icon, perm in PAGES if user.can(perm)]

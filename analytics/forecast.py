@@ -13,6 +13,7 @@ Run the back-test reproducibly: `python -m analytics.forecast [--warehouse PATH]
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import math
 from dataclasses import dataclass
@@ -73,6 +74,35 @@ class YearEndForecast:
     definition: str = DEFINITION
 
 
+def _growth_ratios(table: dict[int, dict[int, Decimal]], year: int, month: int,
+                   to_month: int) -> tuple[list[int], list[float], list[str]]:
+    """For every complete year before `year`: ln(cum(to_month) / cum(month)), how a past year grew from the end of
+    `month` to the end of `to_month` (to_month 12: ln(total / YTD)). Years with a non-positive cumulative are skipped."""
+    history, ratios, messages = [], [], []
+    for y in complete_years(table):
+        if y >= year:
+            continue
+        cum, later = _cum(table[y], month), _cum(table[y], to_month)
+        if cum > 0 and later > 0:
+            history.append(y)
+            ratios.append(math.log(later / cum))
+        else:
+            messages.append(f"{y}年1–{month}月累计为零，不参与占比估计")
+    return history, ratios, messages
+
+
+def _extrapolate(ytd: Decimal, ratios: list[float], level: float) -> tuple[float, float | None, float | None, float | None]:
+    """YTD × exp(mean r) and, with two or more ratios, the t prediction interval: (point, low, high, predictive sd)."""
+    mean = fmean(ratios)
+    point = float(ytd) * math.exp(mean)
+    if len(ratios) < 2:
+        return point, None, None, None
+    n = len(ratios)
+    sd = stdev(ratios) * math.sqrt(1 + 1 / n)
+    half = stats.t.ppf((1 + level) / 2, n - 1) * sd
+    return point, float(ytd) * math.exp(mean - half), float(ytd) * math.exp(mean + half), sd
+
+
 def forecast_year_end(monthly: pl.DataFrame, year: int, month: int, level: float = 0.8) -> YearEndForecast:
     """Forecast `year`'s total from its data through `month`, using the complete years before it."""
     table = monthly_table(monthly)
@@ -82,16 +112,8 @@ def forecast_year_end(monthly: pl.DataFrame, year: int, month: int, level: float
     messages = [f"{year}年{'、'.join(f'{i}月' for i in missing)}无报送数据，年初至今数偏低"] if missing else []
     if month == 12 and not missing:
         return YearEndForecast(year, month, ytd, ytd, ytd, ytd, level, (), 0.0, (f"{year}年已全年报送，为实际数",))
-    history, ratios = [], []
-    for y in complete_years(table):
-        if y >= year:
-            continue
-        cum = _cum(table[y], month)
-        if cum > 0:
-            history.append(y)
-            ratios.append(math.log(sum(table[y].values()) / cum))
-        else:
-            messages.append(f"{y}年1–{month}月累计为零，不参与占比估计")
+    history, ratios, skipped = _growth_ratios(table, year, month, 12)
+    messages += skipped
     none = dict(point_wan=None, low_wan=None, high_wan=None, log_sd=None)
     if ytd <= 0:
         messages.append(f"{year}年1–{month}月到位资金为零，无法按季节占比外推全年")
@@ -100,17 +122,32 @@ def forecast_year_end(monthly: pl.DataFrame, year: int, month: int, level: float
     if not ratios:
         messages.append(f"{year}年以前没有完整年度的数据，无法按季节占比预测全年")
         return YearEndForecast(year, month, ytd, level=level, history_years=(), messages=tuple(messages), **none)
-    point = float(ytd) * math.exp(fmean(ratios))
-    if len(ratios) < 2:
+    point, low, high, sd = _extrapolate(ytd, ratios, level)
+    if sd is None:
         messages.append(f"仅有 {len(ratios)} 个完整历史年度（{history[0]}年），无法估计预测区间")
         return YearEndForecast(year, month, ytd, _wan(point), None, None, level, tuple(history), None,
                                tuple(messages))
-    n = len(ratios)
-    sd = stdev(ratios) * math.sqrt(1 + 1 / n)
-    half = stats.t.ppf((1 + level) / 2, n - 1) * sd
-    low, high = float(ytd) * math.exp(fmean(ratios) - half), float(ytd) * math.exp(fmean(ratios) + half)
     return YearEndForecast(year, month, ytd, _wan(point), _wan(low), _wan(high), level, tuple(history), sd,
                            tuple(messages))
+
+
+def forecast_path(monthly: pl.DataFrame, year: int, month: int, level: float = 0.8) -> pl.DataFrame:
+    """The expected cumulative 到位资金 at the end of every month from `month` to December (the forecast fan):
+    month (DATE), forecast_wan, low_wan, high_wan. Same method as `forecast_year_end` (December's row is the
+    year-end forecast; `month`'s row is the YTD itself). Empty when the year cannot be forecast."""
+    table = monthly_table(monthly)
+    ytd = _cum(table.get(year, {}), month)
+    rows = []
+    if ytd > 0:
+        for k in range(month, 13):
+            _, ratios, _ = _growth_ratios(table, year, month, k)
+            if not ratios:
+                break
+            point, low, high, _ = _extrapolate(ytd, ratios, level)
+            rows.append({"month": dt.date(year, k, 1), "forecast_wan": _wan(point),
+                         "low_wan": None if low is None else _wan(low), "high_wan": None if high is None else _wan(high)})
+    money = pl.Decimal(18, 4)
+    return pl.DataFrame(rows, schema={"month": pl.Date, "forecast_wan": money, "low_wan": money, "high_wan": money})
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,7 @@ class Lifecycle:
     by_rule: Table
     figures: tuple[Figure, ...]
     messages: tuple[str, ...]
+    signing_years: tuple[int, ...] = ()   # the signing years of the projects shown, newest first (cohort choices)
 
 
 def stalled_projects(projects: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
@@ -220,7 +221,8 @@ def lifecycle_overview(source: Source, as_of_month: dt.date | None = None, signi
         Table(f"项目全周期漏斗（{cohort}，截至{as_of:%Y年%-m月}）", funnel, FUNNEL_COLUMNS),
         Table(f"停滞项目清单（{cohort}，截至{as_of:%Y年%-m月}）", stalled, STALLED_COLUMNS, _rules_text(settings.stall)),
         Table("各单位停滞项目（按规则）", rule_counts(hits), RULE_COUNT_COLUMNS, "一个项目可能同时符合多条规则"),
-        figures, settings.messages)
+        figures, settings.messages,
+        tuple(sorted(projects["signing_date"].dt.year().unique().to_list(), reverse=True)))
 
 
 def _rules_text(r: StallRules) -> str:
@@ -252,3 +254,27 @@ def funnel_projects(source: Source, stage: str, unit_code: str | None = None, as
     columns = STALLED_COLUMNS if stage == "stalled" else tuple(
         c for c in STALLED_COLUMNS if c.name not in ("rules", "months_stuck", "detail"))
     return Table(f"{STAGES[stage]}明细", chosen, columns)
+
+
+HISTORY_COLUMNS = (
+    Column("month", "统计月份"),
+    Column("version", "版本", definition="该月报表的现行版本号（重报后取最新版本）"),
+    Column("row_no", "报表行号", definition="该项目在报送文件中的行号（Excel 中所见）"),
+    Column("project_name", "项目名称"),
+    Column("status", "项目状态"),
+    Column("start_date", "开工日期"),
+    Column("production_date", "投产日期"),
+    Column("funds_month_wan", "本月到位资金", "万元", "报表填报值，与报送文件一致"),
+    Column("funds_cum_wan", "累计到位资金", "万元", "报表填报值，与报送文件一致"),
+    Column("signed_amount_wan", "签约金额", "万元"),
+    Column("planned_investment_wan", "计划总投资", "万元"),
+    Column("fortune500", "三个500强类别"),
+)
+
+
+def project_history(source: Source, unit_code: str, project_id: str) -> Table:
+    """Drill-down: one project's month-by-month reports (current versions), oldest first, in 万元 as submitted."""
+    frame = queries.project_months(source, unit_code, project_id)
+    name = frame["project_name"][-1] if frame.height else "（无报送记录）"
+    return Table(f"{domain.unit_name(unit_code)} {project_id} {name}：逐月报送记录", frame, HISTORY_COLUMNS,
+                 "每月一行，取该月现行版本；金额为报送单位填报的万元数")

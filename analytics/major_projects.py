@@ -272,14 +272,17 @@ def doubling_tracker(events: pl.DataFrame, data_months: list[dt.date], as_of: dt
         "baseline_coverage": pl.Decimal(18, 4), "target_count": pl.Int64, "current_count": pl.Int64,
         "path_count": pl.Decimal(18, 2), "progress": pl.Decimal(18, 4), "on_track": pl.Boolean})
     targets_by_measure = {r["measure"]: r["target_count"] for r in rows}
+    partial = ("" if covered == b.months else
+               f"；基期 {b.months} 个月中仓库仅有 {covered} 个月的数据，此处基期数只含此后仍在报送的基期签约项目，可能偏低")
     title = f"翻番进度（基期 {b.label}，目标期 {t.label}，截至 {as_of:%Y-%m}）"
     return Doubling(
         Table(title, summary, DOUBLING_COLUMNS,
               f"目标期累计应达到基期的 {settings.factor.normalize():f} 倍；项目按签约日期归期，只计一次"),
         Table("翻番路径（逐月）", _path(events, t, as_of, targets_by_measure, measures), PATH_COLUMNS),
         Table("按单位", _breakdown(events, "unit_name", measures, settings), BREAKDOWN_COLUMNS,
-              "三个500强企业在每个有其项目的单位各计一次；单位基期数取自仓库数据"),
-        Table("按产业链", _breakdown(events, "chain", measures, settings), BREAKDOWN_COLUMNS),
+              "三个500强企业在每个有其项目的单位各计一次；单位基期数取自仓库数据" + partial),
+        Table("按产业链", _breakdown(events, "chain", measures, settings), BREAKDOWN_COLUMNS,
+              "产业链基期数取自仓库数据" + partial),
         tuple(messages),
     )
 
@@ -493,7 +496,12 @@ def doubling_projects(source: Source, measure: str, period: str = "target", as_o
         events = events.filter(pl.col("chain") == chain)
     listed = project_list(counted, claims, settings)
     rows = listed.filter((pl.col("unit_code") + "|" + pl.col("project_id")).is_in(events["project_key"].implode()))
-    return Table(f"{measure}：{'基期' if period == 'baseline' else '目标期'}项目明细", rows, PROJECT_COLUMNS)
+    scope = "、".join(x for x in (unit_code and domain.unit_name(unit_code), chain) if x) or "全省"
+    count = (f"{events['key'].n_unique()} 家企业、{rows.height} 个项目" if measure == FIVE_HUNDRED_KEY
+             else f"{rows.height} 个项目")
+    return Table(f"{measure}：{'基期' if period == 'baseline' else '目标期'}项目明细（{scope}，{count}）", rows,
+                 PROJECT_COLUMNS, "三个500强企业按统一社会信用代码（无则按规范化名称）识别，同一企业只计一次"
+                 if measure == FIVE_HUNDRED_KEY else "项目按签约日期归期，只计一次")
 
 
 def enterprise_projects(source: Source, enterprise_id: str, as_of_month: dt.date | None = None,

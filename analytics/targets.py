@@ -4,20 +4,25 @@
 - `units_vs_tasks(snapshot, as_of_month)`: every assessed unit's year-to-date 到位资金 against its dispatched task
   and 序时进度, with the gaps still to bring in.
 - `province_progress(snapshot, as_of_month)`: the province month by month against 序时进度 and the milestones,
-  the year-end and 2026 forecasts, and how many units are ahead of schedule.
+  the year-end and 2026 forecasts, the chart path (this year, last year, 序时目标, forecast fan), the forecast's
+  back-test by months ahead, and the units against their tasks (how many are ahead of schedule).
 - `funds_projects(snapshot, as_of_month, unit_code)`: the projects behind any of those 到位资金 figures.
 
 Results are `Table`s (a frame in exact 万元 with English column names, plus Chinese labels, units and
-definitions; `.display()` gives the frame a page shows, in 亿元) and `Figure`s (one number with its unit and
-definition). Money is exact Decimal 万元 throughout.
+definitions; `.display()` gives the frame a page shows, in 亿元, `.xlsx()` the same as a workbook, `.plotted(col)`
+one column for a chart, `.where(...)` / `.sort_by(col)` a filtered or sorted copy) and `Figure`s (one number with its
+unit and definition). Money is exact Decimal 万元 throughout.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import io
+import re
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
+import xlsxwriter
 
 from analytics import domain, forecast, periods, tasks
 from warehouse.queries import targets as queries
@@ -53,23 +58,95 @@ class Table:
     columns: tuple[Column, ...]
     definition: str = ""
 
+    def _shown(self, c: Column) -> pl.Expr:
+        col = pl.col(c.name)
+        if self.frame.schema[c.name] == pl.Boolean:
+            col = pl.when(col).then(pl.lit("是")).when(~col).then(pl.lit("否"))
+        elif c.unit == "亿元":
+            col = (col.cast(pl.Decimal(38, 8)) / 10_000).round(2, mode="half_away_from_zero").cast(pl.Decimal(38, 2))
+        elif c.unit == "%":
+            col = (col.cast(pl.Decimal(38, 8)) * 100).round(2, mode="half_away_from_zero").cast(pl.Decimal(38, 2))
+        return col.alias(c.header)
+
     def display(self) -> pl.DataFrame:
         """The frame as a page shows it: Chinese headers with units, 亿元 and % with two decimals, 是/否."""
-        exprs = []
+        return self.frame.select([self._shown(c) for c in self.columns])
+
+    def column_formats(self) -> dict[str, tuple[str, str]]:
+        """Header -> (kind, format) for a page's table widget: ("date", "YYYY-MM") for months, ("date",
+        "YYYY-MM-DD") for other dates, ("number", "%.2f") for 亿元 and %; other columns need none."""
+        formats = {}
         for c in self.columns:
-            col = pl.col(c.name)
-            if self.frame.schema[c.name] == pl.Boolean:
-                col = pl.when(col).then(pl.lit("是")).when(~col).then(pl.lit("否"))
-            elif c.unit == "亿元":
-                col = (col.cast(pl.Decimal(38, 8)) / 10_000).round(2, mode="half_away_from_zero").cast(pl.Decimal(38, 2))
-            elif c.unit == "%":
-                col = (col.cast(pl.Decimal(38, 8)) * 100).round(2, mode="half_away_from_zero").cast(pl.Decimal(38, 2))
-            exprs.append(col.alias(c.header))
-        return self.frame.select(exprs)
+            if self.frame.schema[c.name] == pl.Date:
+                formats[c.header] = ("date", "YYYY-MM" if c.name == "month" or c.name.endswith("_month") else "YYYY-MM-DD")
+            elif c.unit in ("亿元", "%"):
+                formats[c.header] = ("number", "%.2f")
+        return formats
+
+    def plotted(self, name: str) -> list:
+        """One column as the page shows it (亿元 / % with two decimals), numbers as floats for a chart."""
+        values = self.frame.select(self._shown(column(self.columns, name))).to_series().to_list()
+        return [float(v) if isinstance(v, Decimal) else v for v in values]
 
     def definitions(self) -> dict[str, str]:
         """Column header -> definition, for a page's 口径说明."""
         return {c.header: c.definition for c in self.columns if c.definition}
+
+    def where(self, **equal: object) -> Table:
+        """The same table restricted to the rows whose columns equal the given values (e.g. measure="10亿元以上")."""
+        frame = self.frame
+        for name, value in equal.items():
+            frame = frame.filter(pl.col(name) == value)
+        return replace(self, frame=frame)
+
+    def sort_by(self, name: str, descending: bool = True) -> Table:
+        """The same table sorted on one column, rows without a value last."""
+        return replace(self, frame=self.frame.sort(name, descending=descending, nulls_last=True, maintain_order=True))
+
+    def xlsx(self) -> bytes:
+        """The table as a workbook, as the page shows it: the title, its definition, the displayed columns
+        (亿元 and % with two decimals) and the 口径说明. Text is neutralised so that no cell is a formula."""
+        from analytics.bulletin import neutralise  # here, not at the top: bulletin pulls in ranking and plotly
+
+        shown = self.display()
+        buf = io.BytesIO()
+        wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+        ws = wb.add_worksheet(re.sub(r"[\[\]:*?/\\]", "", self.title)[:31] or "明细")
+        bold = wb.add_format({"bold": True})
+        head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "top"})
+        formats = {pl.Date: wb.add_format({"num_format": "yyyy-mm-dd"}), "decimal": wb.add_format({"num_format": "0.00"})}
+        ws.write_string(0, 0, neutralise(self.title), bold)
+        row = 1
+        if self.definition:
+            ws.write_string(row, 0, neutralise(self.definition))
+            row += 1
+        ws.write_row(row, 0, [neutralise(h) for h in shown.columns], head)
+        first = row
+        for values in shown.iter_rows():
+            row += 1
+            for col, (value, dtype) in enumerate(zip(values, shown.dtypes)):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    ws.write_string(row, col, neutralise(value))
+                elif dtype == pl.Date:
+                    ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), formats[pl.Date])
+                elif isinstance(value, Decimal):
+                    ws.write_number(row, col, float(value), formats["decimal"])
+                else:
+                    ws.write_number(row, col, value)
+        ws.autofilter(first, 0, row, max(len(shown.columns) - 1, 0))
+        ws.freeze_panes(first + 1, 0)
+        ws.set_column(0, max(len(shown.columns) - 1, 0), 14)
+        notes = self.definitions()
+        if notes:
+            row += 2
+            ws.write_string(row, 0, "口径说明", bold)
+            for header, text in notes.items():
+                row += 1
+                ws.write_string(row, 0, neutralise(f"{header}：{text}"))
+        wb.close()
+        return buf.getvalue()
 
 
 @dataclass(frozen=True)
@@ -396,6 +473,25 @@ MILESTONE_COLUMNS = (
 )
 
 
+PATH_COLUMNS = (
+    Column("month", "月份"),
+    Column("ytd_wan", "本年累计", "亿元", "本年1月至当月末累计到位资金（截至所选月份）"),
+    Column("last_year_wan", "上年同期累计", "亿元", "上年1月至同月末累计到位资金；上年有缺报月份时不显示"),
+    Column("calendar_wan", "序时目标", "亿元", "年度目标 × m ÷ 12"),
+    Column("forecast_wan", "预测累计", "亿元", "自所选月份起各月末累计到位资金的预测（季节占比法，12月即全年预测）"),
+    Column("forecast_low_wan", "预测下限", "亿元", "预测区间下限"),
+    Column("forecast_high_wan", "预测上限", "亿元", "预测区间上限"),
+)
+
+BACKTEST_COLUMNS = (
+    Column("horizon", "提前月数", "个月", "预测时点距年末的月数：用1–m月数据预测全年，即提前 12−m 个月"),
+    Column("forecasts", "回测次数", "次", "以往完整年度中可在该提前期做出预测的次数"),
+    Column("mape", "平均绝对百分比误差", "%", "|预测全年 − 实际全年| ÷ 实际全年，按回测次数平均（MAPE）"),
+    Column("interval_forecasts", "有区间的回测次数", "次", "此前已有两个及以上完整年度、能给出预测区间的次数"),
+    Column("coverage", "区间覆盖率", "%", "实际全年落在预测区间内的比例，应接近区间的名义水平"),
+)
+
+
 @dataclass(frozen=True)
 class ProvinceProgress:
     year: int
@@ -404,7 +500,11 @@ class ProvinceProgress:
     target_source: str
     months: Table
     milestones: Table
+    path: Table                       # 12 months: this year, last year, 序时目标 and the forecast fan (for the chart)
     year_end: forecast.YearEndForecast
+    backtest: Table                   # MAPE and interval coverage by months ahead
+    backtest_error: Figure            # the back-test MAPE at this forecast's horizon
+    units: UnitsProgress              # every unit against its task at the same month
     figures: tuple[Figure, ...]
     messages: tuple[str, ...]
 
@@ -449,6 +549,58 @@ def province_months_frame(monthly: pl.DataFrame, as_of: dt.date, target: Decimal
               "completion": pl.Decimal(18, 4), "ahead": pl.Boolean, "forecast_wan": money,
               "forecast_low_wan": money, "forecast_high_wan": money}
     return pl.DataFrame(rows, schema=schema)
+
+
+def province_path_frame(monthly: pl.DataFrame, as_of: dt.date, target: Decimal | None,
+                        level: float) -> pl.DataFrame:
+    """Pure: the twelve months of as_of's year: the cumulative actual through as_of, last year's cumulative,
+    the 序时目标 path and, from as_of on, the forecast of the cumulative with its interval (the fan)."""
+    table = forecast.monthly_table(monthly)
+    this, last = table.get(as_of.year, {}), table.get(as_of.year - 1, {})
+    fan = {r["month"].month: r for r in forecast.forecast_path(monthly, as_of.year, as_of.month, level).iter_rows(named=True)}
+    rows, ytd, prior = [], Decimal(0), Decimal(0)
+    for m in range(1, 13):
+        ytd += this.get(m, Decimal(0)) if m <= as_of.month else Decimal(0)
+        prior += last.get(m, Decimal(0))
+        f = fan.get(m, {})
+        rows.append({
+            "month": dt.date(as_of.year, m, 1), "ytd_wan": ytd if m <= as_of.month else None,
+            "last_year_wan": prior if all(i in last for i in range(1, m + 1)) else None,
+            "calendar_wan": tasks.calendar_expected_wan(target, m) if target else None,
+            "forecast_wan": f.get("forecast_wan"), "forecast_low_wan": f.get("low_wan"),
+            "forecast_high_wan": f.get("high_wan"),
+        })
+    money = pl.Decimal(18, 4)
+    return pl.DataFrame(rows, schema={"month": pl.Date, "ytd_wan": money, "last_year_wan": money,
+                                      "calendar_wan": money, "forecast_wan": money, "forecast_low_wan": money,
+                                      "forecast_high_wan": money})
+
+
+def backtest_view(monthly: pl.DataFrame, as_of: dt.date, level: float) -> tuple[Table, Figure]:
+    """Pure: the back-test of the forecast on the complete years in `monthly` (data through as_of only), as a table
+    by months ahead, and the error at the horizon of the forecast made at as_of."""
+    bt = forecast.backtest(monthly, level)
+    years = sorted(set(bt.detail["year"].to_list()))
+    horizon = 12 - as_of.month
+    label = f"回测误差（提前 {horizon} 个月）"
+    definition = "以往每个完整年度在同一月份用同一方法（只用当时已有的数据）预测全年，预测与实际之差占实际的平均比例"
+    if not years:
+        table = Table("预测方法回测", bt.by_horizon, BACKTEST_COLUMNS,
+                      "完整年度不足两个（回测需要至少一个更早的完整年度作为依据），暂无法回测")
+        return table, Figure(label, None, "%", definition, note="完整年度不足两个，暂无法回测")
+    span = f"{years[0]}–{years[-1]}年" if len(years) > 1 else f"{years[0]}年"
+    table = Table(f"预测方法回测（{span}，共 {bt.detail.height} 次）", bt.by_horizon, BACKTEST_COLUMNS,
+                  f"方法 {bt.method}，区间名义水平 {level:.0%}，数据指纹 {bt.fingerprint[:16]}；"
+                  f"可回测的完整年度仅 {len(years)} 个时误差估计很不稳定，请谨慎看待")
+    at = bt.by_horizon.filter(pl.col("horizon") == horizon)
+    if horizon == 0 or at.is_empty():
+        note = "所选月份为年末，全年为实际数" if horizon == 0 else "该提前期没有回测结果"
+        return table, Figure(label, None, "%", definition, note=note)
+    r = at.row(0, named=True)
+    coverage = (f"区间覆盖率 {percent(r['coverage'])}%（{r['interval_forecasts']} 次）" if r["interval_forecasts"]
+                else "尚无带区间的回测，区间覆盖率无法检验")
+    return table, Figure(label, percent(r["mape"]), "%", definition,
+                         note=f"基于 {span} {r['forecasts']} 次回测；{coverage}")
 
 
 def milestones_frame(monthly: pl.DataFrame, year_end: forecast.YearEndForecast,
@@ -512,6 +664,7 @@ def province_progress(source: Source, as_of_month: dt.date | None = None,
     target, target_source = annual_target(forecast.monthly_table(monthly), as_of.year, settings)
     frame = province_months_frame(monthly, as_of, target, settings.forecast_level)
     year_end = forecast.forecast_year_end(monthly, as_of.year, as_of.month, settings.forecast_level)
+    backtest, backtest_error = backtest_view(monthly, as_of, settings.forecast_level)
     stones, stone_messages = milestones_frame(monthly, year_end, settings)
     last = frame.row(frame.height - 1, named=True)
     ahead = units.figures[0]
@@ -537,7 +690,11 @@ def province_progress(source: Source, as_of_month: dt.date | None = None,
     return ProvinceProgress(
         as_of.year, as_of.month, target, target_source,
         Table(f"{as_of.year}年全省到位资金逐月进度", frame, PROVINCE_COLUMNS),
-        Table("全省到位资金目标", stones, MILESTONE_COLUMNS), year_end, figures, tuple(messages))
+        Table("全省到位资金目标", stones, MILESTONE_COLUMNS),
+        Table(f"{as_of.year}年全省累计到位资金：实际、上年同期、序时目标与预测",
+              province_path_frame(monthly, as_of, target, settings.forecast_level), PATH_COLUMNS,
+              f"预测区间为 {settings.forecast_level:.0%} 预测区间"),
+        year_end, backtest, backtest_error, units, figures, tuple(messages))
 
 
 # --------------------------------------------------------------------------- drill-down
@@ -561,4 +718,6 @@ def funds_projects(source: Source, as_of_month: dt.date, unit_code: str | None =
     or the province; their funds add up exactly to the figure."""
     first = first_month or dt.date(as_of_month.year, 1, 1)
     frame = queries.funds_by_project(source, first, as_of_month, unit_code)
-    return Table(f"{first:%Y年%-m月}至{as_of_month:%Y年%-m月}到位资金项目明细", frame, FUNDS_PROJECT_COLUMNS)
+    scope = domain.unit_name(unit_code) if unit_code else "全省"
+    return Table(f"{scope}{first:%Y年%-m月}至{as_of_month:%Y年%-m月}到位资金项目明细（{frame.height} 个项目）", frame,
+                 FUNDS_PROJECT_COLUMNS, "期间内有到位资金记录（资金来源为省外境内、境外）的项目，其期间到位资金之和即该范围的到位资金")

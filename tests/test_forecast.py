@@ -109,3 +109,28 @@ def test_backtest_command_runs_on_a_warehouse(tmp_path, capsys):
     assert "MAPE" in out
     monthly = forecast.province_monthly(queries.unit_months(snap))
     assert forecast.fingerprint(monthly, 0.8)[:16] in out   # says which data it used
+
+
+def test_the_forecast_path_runs_from_the_ytd_to_the_year_end_forecast():
+    monthly = series({2021: shaped(1100, "0.40"), 2022: shaped(1100, "0.30"), 2023: shaped(1100, "0.35"),
+                      2024: ["100"] * 9})
+    path = forecast.forecast_path(monthly, 2024, 9)
+    assert path["month"].to_list() == [dt.date(2024, m, 1) for m in (9, 10, 11, 12)]
+    september = path.row(0, named=True)
+    assert september["forecast_wan"] == september["low_wan"] == september["high_wan"] == Decimal("900.0000")
+    december = path.row(3, named=True)
+    year_end = forecast.forecast_year_end(monthly, 2024, 9)
+    assert (december["forecast_wan"], december["low_wan"], december["high_wan"]) == \
+        (year_end.point_wan, year_end.low_wan, year_end.high_wan)
+    # Past years brought in the same amount every month before December, so October and November are
+    # certain (10/9 and 11/9 of September's YTD, no spread) and only December's large share fans out.
+    assert path["forecast_wan"].to_list()[1:3] == [Decimal("1000.0000"), Decimal("1100.0000")]
+    assert path["low_wan"].to_list()[1:3] == path["high_wan"].to_list()[1:3]
+    assert december["low_wan"] < december["forecast_wan"] < december["high_wan"]
+
+
+def test_no_forecast_path_without_history_or_money():
+    assert forecast.forecast_path(series({2024: ["10", "20"]}), 2024, 2).is_empty()
+    assert forecast.forecast_path(series({2023: shaped(1100, "0.34"), 2024: ["0", "0"]}), 2024, 2).is_empty()
+    one = forecast.forecast_path(series({2023: shaped(1100, "0.34"), 2024: ["50", "50"]}), 2024, 2)
+    assert one.height == 11 and one["low_wan"].is_null().all()      # one past year: points, no interval

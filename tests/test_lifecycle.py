@@ -110,3 +110,26 @@ def test_drill_down_lists_the_projects_of_a_funnel_cell(overview):
     producing = lifecycle.funnel_projects(snap, "producing", None, AS_OF)
     assert producing.frame["project_id"].to_list() == ["P"]
     assert "停滞规则" not in producing.display().columns
+
+
+def test_project_history_is_the_month_by_month_trail_as_submitted(overview):
+    snap, result = overview
+    history = lifecycle.project_history(snap, "620100", "S")
+    assert history.frame["month"].to_list() == [dt.date(2025, m, 1) for m in (3, 4, 5, 6)]
+    assert history.frame["status"].to_list() == ["在建", "停滞", "停滞", "停滞"]
+    shown = history.display()
+    assert shown["本月到位资金（万元）"].to_list() == [Decimal("5"), Decimal("0"), Decimal("0"), Decimal("0")]
+    assert history.title.startswith("兰州市 S 项目S")
+    assert lifecycle.project_history(snap, "620100", "nope").frame.is_empty()
+
+
+def test_signing_years_offer_the_cohorts_present(overview):
+    snap, result = overview
+    assert result.signing_years == (2024,)                       # every project here was signed in 2024
+
+    def province(year):
+        o = lifecycle.lifecycle_overview(snap, AS_OF, signing_year=year, settings=targets.load_settings())
+        return o.funnel.frame.filter(pl.col("unit_name") == "全省").row(0, named=True)["signed"]
+
+    assert province(2024) == result.funnel.frame.filter(pl.col("unit_name") == "全省")["signed"][0] > 0
+    assert province(2023) == 0

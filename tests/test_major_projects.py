@@ -189,3 +189,20 @@ def test_a_broken_doubling_rule_still_gives_the_page_with_a_message(snap):
     assert o.doubling.summary.frame.is_empty() and o.figures[0].value is None
     assert any("目标期 target" in m for m in o.messages) and any("翻番规则配置有误" in m for m in o.messages)
     assert o.new_this_month.frame["project_id"].to_list() == ["T3"]
+
+
+def test_drill_down_title_says_what_is_counted(snap):
+    five = mp.doubling_projects(snap, "三个500强企业", "target", AS_OF, settings=settings())
+    by_unit = five.frame.group_by("unit_code").len()
+    assert by_unit.height > 1
+    # F1, F2 (one group by USCC), F3, F4, F5 (one enterprise by name, then USCC), F6, F7: 7 projects, 4 enterprises
+    assert "（全省，4 家企业、7 个项目）" in five.title
+    tier = mp.doubling_projects(snap, "10亿元以上", "target", AS_OF, unit_code="620200", settings=settings())
+    assert tier.title.endswith("（嘉峪关市，2 个项目）")
+
+
+def test_breakdowns_warn_when_the_baseline_is_partly_covered(snap):
+    o = mp.major_overview(snap, AS_OF, settings())
+    # the warehouse holds 2023 only: 12 of the baseline's 36 months
+    assert "仓库仅有 12 个月的数据" in o.doubling.by_unit.definition
+    assert "仓库仅有 12 个月的数据" in o.doubling.by_chain.definition

@@ -172,3 +172,78 @@ def test_empty_warehouse_gives_no_result(tmp_path):
     store.initialise(tmp_path / "empty.duckdb")
     snap = store.current_snapshot(tmp_path / "empty.duckdb")
     assert targets.units_vs_tasks(snap) is None and targets.province_progress(snap) is None
+
+
+def test_the_chart_path_has_last_year_the_calendar_and_the_forecast_from_the_chosen_month(snap):
+    settings = targets.load_settings(_cfg(**{"province.milestones_yi": {"2025": 100}}))
+    p = targets.province_progress(snap, MARCH, settings)
+    rows = p.path.frame.to_dicts()
+    assert [r["month"] for r in rows] == [dt.date(2025, m, 1) for m in range(1, 13)]
+    assert [r["ytd_wan"] for r in rows[:3]] == [r["ytd_wan"] for r in p.months.frame.to_dicts()]
+    assert all(r["ytd_wan"] is None for r in rows[3:])
+    # 2024: 兰州 83333.3334 + 嘉峪关 10000 a month, 白银 1000 a month from July
+    assert rows[0]["last_year_wan"] == Decimal("93333.3334")
+    assert rows[11]["last_year_wan"] == Decimal("1000000.0008") + Decimal("120000") + Decimal("6000")
+    assert rows[5]["calendar_wan"] == Decimal("500000.0000") and rows[11]["calendar_wan"] == Decimal("1000000")
+    # the fan starts at the YTD in March and ends at the year-end forecast
+    assert all(r["forecast_wan"] is None for r in rows[:2])
+    assert rows[2]["forecast_wan"] == rows[2]["ytd_wan"].quantize(Decimal("0.0001"))
+    assert rows[11]["forecast_wan"] == p.year_end.point_wan
+
+
+def test_backtest_is_shown_with_its_error_at_this_horizon_or_why_not(snap):
+    p = targets.province_progress(snap, MARCH, targets.load_settings(_cfg()))
+    assert p.backtest.frame.is_empty() and p.backtest_error.value is None
+    assert "完整年度不足两个" in p.backtest_error.note
+    # three complete years with different Decembers, then 2026 through October (horizon 2)
+    shapes = {2023: "0.30", 2024: "0.40", 2025: "0.35"}
+    rows = []
+    for year, dec in shapes.items():
+        rest = (Decimal(1100) * (1 - Decimal(dec)) / 11).quantize(Decimal("0.0001"))
+        rows += [(dt.date(year, m, 1), rest) for m in range(1, 12)] + [(dt.date(year, 12, 1), Decimal(1100) * Decimal(dec))]
+    rows += [(dt.date(2026, m, 1), Decimal(70)) for m in range(1, 11)]
+    monthly = pl.DataFrame(rows, schema={"month": pl.Date, "funds_month_wan": pl.Decimal(18, 4)}, orient="row")
+    table, figure = targets.backtest_view(monthly, dt.date(2026, 10, 1), 0.8)
+    assert table.frame["horizon"].to_list() == list(range(1, 12))
+    assert table.frame["forecasts"].to_list() == [2] * 11             # 2024 and 2025 are back-tested
+    at_two = table.frame.filter(pl.col("horizon") == 2).row(0, named=True)
+    assert figure.label == "回测误差（提前 2 个月）" and figure.value == targets.percent(at_two["mape"])
+    assert "2024–2025年 2 次回测" in figure.note and "1 次" in figure.note   # 2025 alone had an interval
+    assert "平均绝对百分比误差（%）" in table.display().columns
+
+
+def test_table_helpers_filter_sort_plot_and_format(snap):
+    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    table = result.table
+    assert table.where(unit_code="620200").frame["unit_name"].to_list() == ["嘉峪关市"]
+    by_gap = table.sort_by("gap_task_wan")
+    assert by_gap.frame["unit_code"].to_list()[:2] == ["620100", "620200"]   # largest gap first, unknown last
+    assert by_gap.frame["gap_task_wan"].to_list()[-1] is None
+    assert table.plotted("task_wan")[:2] == [120.0, 14.4]                  # 亿元 as shown, for a chart
+    assert table.plotted("completion")[0] == 25.0
+    formats = table.column_formats()
+    assert formats["年度任务（亿元）"] == ("number", "%.2f") and "被考核单位" not in formats
+    months = targets.province_progress(snap, MARCH, targets.load_settings(_cfg())).months
+    assert months.column_formats()["月份"] == ("date", "YYYY-MM")
+
+
+def test_xlsx_is_the_table_as_shown_with_its_definitions_and_no_formulas(snap):
+    import io
+
+    import openpyxl
+
+    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    book = openpyxl.load_workbook(io.BytesIO(result.table.xlsx()))
+    ws = book.active
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    assert rows[0][0] == result.table.title
+    header = rows[1]
+    assert header[:3] == ["被考核单位", "报送情况", "年度任务（亿元）"]
+    body = {r[0]: dict(zip(header, r)) for r in rows[2:17]}
+    assert len(body) == 15 and body["兰州市"]["年度任务（亿元）"] == 120.0 and body["兰州市"]["达到序时进度"] == "是"
+    assert body["甘南藏族自治州"]["报送情况"] == "尚未报送2025年数据" and body["甘南藏族自治州"]["任务完成率（%）"] is None
+    notes = [r[0] for r in rows[18:]]
+    assert notes[0] == "口径说明" and any(n.startswith("序时进度（%）：") for n in notes)
+    evil = targets.Table("=HYPERLINK(\"x\")", pl.DataFrame({"a": ["=1+1", "+cmd", "正常"]}), (targets.Column("a", "名称"),))
+    cells = [c.value for c in openpyxl.load_workbook(io.BytesIO(evil.xlsx())).active["A"]]
+    assert cells[:4] == ["'=HYPERLINK(\"x\")", "名称", "'=1+1", "'+cmd"] and cells[4] == "正常"

@@ -1,0 +1,171 @@
+"""目标进度: the province against 序时进度 and the milestones, the forecast and its back-test, units against tasks."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import domain, periods, roles, targets
+from analytics.targets import Figure, Table
+from pages import auth, data
+from warehouse.queries import submissions as submission_queries
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_ROWS = 2000  # rows sent to the browser per table; the xlsx download holds them all
+
+
+def show_figures(figures: tuple[Figure, ...], per_row: int = 4) -> None:
+    for start in range(0, len(figures), per_row):
+        for col, f in zip(st.columns(per_row), figures[start:start + per_row]):
+            col.metric(f"{f.label}（{f.unit}）", f.text(), help=f.definition)
+            if f.note:
+                col.caption(f.note)
+
+
+def show_table(table: Table, key: str) -> None:
+    """A table with its title, definition, 口径说明 and an xlsx download (built only when clicked)."""
+    st.markdown(f"**{table.title}**")
+    if table.definition:
+        st.caption(table.definition)
+    widgets = {"date": st.column_config.DateColumn, "number": st.column_config.NumberColumn}
+    rows = table.frame.height
+    if rows > SHOWN_ROWS:
+        st.caption(f"共 {rows:,} 行，页面显示前 {SHOWN_ROWS:,} 行；完整清单请下载本表。")
+    st.dataframe(table.display().head(SHOWN_ROWS), hide_index=True, placeholder="—",
+                 height=35 * (rows + 1) + 3 if rows <= 20 else "auto",
+                 column_config={header: widgets[kind](format=fmt)
+                                for header, (kind, fmt) in table.column_formats().items()})
+    notes = table.definitions()
+    if notes:
+        with st.expander("口径说明"):
+            st.markdown("\n".join(f"- **{header}**：{text}" for header, text in notes.items()))
+    st.download_button("下载本表（xlsx）", table.xlsx, file_name=f"{table.title}.xlsx", mime=XLSX,
+                       key=f"download_{key}", on_click="ignore")
+
+
+user = auth.require("view_targets")
+if roles.unit_scope(user) is not None:
+    st.error("本页面展示全省及各单位对比和项目明细，仅向不限定单位的账户开放。")
+    st.stop()
+
+st.title("🎯 目标进度")
+st.caption("甘办发〔2024〕6号：全省到位资金年均增长不低于15%，2024年达到7000亿元、2026年突破1万亿元；"
+           "各单位年度任务按上年实绩×1.2下达，按序时进度（第m月末为 m÷12）考核。金额为省外境内、境外到位资金。")
+
+months = data.load(submission_queries.months_with_data) or []
+if not months:
+    st.info("数据仓库中尚无报送数据。")
+    st.stop()
+quarter = st.session_state.get("quarter")
+choices = [m for m in reversed(months) if periods.quarter_of(m) == quarter] or list(reversed(months))
+as_of = st.columns([1, 3])[0].selectbox("截至月份", choices, format_func=lambda m: f"{m.year}年{m.month}月",
+                                        key=f"targets_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
+
+progress = data.load(targets.province_progress, as_of)
+units = progress.units
+for message in progress.messages:
+    st.warning(message)
+show_figures(progress.figures)
+
+tab_province, tab_forecast, tab_units, tab_projects = st.tabs(["全省进度", "预测与回测", "各单位任务", "项目明细"])
+
+# ----------------------------------------------------------------------------- province
+with tab_province:
+    path = progress.path
+    x = [f"{m.month}月" for m in path.plotted("month")]
+    level = f"{progress.year_end.level:.0%}"
+    fig = go.Figure()
+    fig.add_scatter(x=x, y=path.plotted("forecast_high_wan"), mode="lines", line={"width": 0}, hoverinfo="skip",
+                    showlegend=False)
+    fig.add_scatter(x=x, y=path.plotted("forecast_low_wan"), mode="lines", line={"width": 0}, fill="tonexty",
+                    fillcolor="rgba(31,119,180,0.18)", name=f"预测区间（{level}）")
+    fig.add_scatter(x=x, y=path.plotted("forecast_wan"), mode="lines+markers", line={"dash": "dash", "color": "#1f77b4"},
+                    name="预测累计")
+    fig.add_scatter(x=x, y=path.plotted("ytd_wan"), mode="lines+markers", line={"color": "#d62728", "width": 3},
+                    name=f"{progress.year}年累计")
+    fig.add_scatter(x=x, y=path.plotted("last_year_wan"), mode="lines", line={"color": "#7f7f7f"},
+                    name=f"{progress.year - 1}年同期累计")
+    fig.add_scatter(x=x, y=path.plotted("calendar_wan"), mode="lines", line={"dash": "dot", "color": "#2ca02c"},
+                    name="序时目标")
+    fig.update_layout(height=420, margin={"t": 30, "b": 10}, yaxis={"title": "累计到位资金（亿元）", "tickformat": ",.0f"},
+                      legend={"orientation": "h", "y": -0.15}, hovermode="x unified")
+    st.plotly_chart(fig, key="province_path")
+    target = domain.wan_to_yi(progress.target_wan)
+    st.caption(f"图：{progress.year}年全省累计到位资金（亿元）。红线为本年实际累计，灰线为上年同期累计，绿色点线为序时目标"
+               f"（年度目标 {'未知' if target is None else f'{target:,}'} 亿元 × m÷12，{progress.target_source}），"
+               f"蓝色虚线及阴影为自所选月份起的预测累计及其 {level} 预测区间（季节占比法）。")
+    show_table(progress.months, "province_months")
+
+# ----------------------------------------------------------------------------- forecast
+with tab_forecast:
+    ye = progress.year_end
+    if ye.point_wan is None:
+        st.info(f"{progress.year}年全年暂无法预测：" + "；".join(ye.messages))
+    else:
+        interval = (f"{ye.level:.0%} 预测区间 {domain.wan_to_yi(ye.low_wan):,}–{domain.wan_to_yi(ye.high_wan):,} 亿元"
+                    if ye.low_wan is not None else "历史年度不足，无预测区间")
+        st.markdown(f"**{progress.year}年全年预测**：{domain.wan_to_yi(ye.point_wan):,} 亿元（{interval}），"
+                    f"依据 {len(ye.history_years)} 个完整历史年度（{'、'.join(str(y) for y in ye.history_years)}年）。")
+    st.caption("方法：" + ye.definition)
+    show_table(progress.milestones, "milestones")
+    bt = progress.backtest
+    if bt.frame.is_empty():
+        st.info(bt.definition)
+    else:
+        show_figures((progress.backtest_error,), per_row=3)
+        horizon = 12 - progress.month
+        hs = bt.plotted("horizon")
+        fig = go.Figure(go.Bar(x=hs, y=bt.plotted("mape"), text=[f"{n}次" for n in bt.plotted("forecasts")],
+                               marker_color=["#d62728" if h == horizon else "#1f77b4" for h in hs],
+                               hovertemplate="提前 %{x} 个月：MAPE %{y:.2f}%（%{text}）<extra></extra>"))
+        fig.update_layout(height=320, margin={"t": 30, "b": 10}, xaxis_title="提前月数（个月）",
+                          yaxis_title="平均绝对百分比误差（%）", xaxis={"dtick": 1})
+        st.plotly_chart(fig, key="backtest_chart")
+        st.caption("图：用以往完整年度回测本预测方法，按提前月数的平均绝对百分比误差（%）；红色为本次预测所处的提前期。"
+                   "回测次数少时误差估计本身很不稳定。")
+        show_table(bt, "backtest")
+
+# ----------------------------------------------------------------------------- units
+with tab_units:
+    table = units.table
+    show_figures(units.figures, per_row=3)
+    for message in units.messages:
+        st.warning(message)
+    orders = {"按任务完成率": "completion", "按距序时进度差额": "gap_calendar_wan", "按距全年任务差额": "gap_task_wan"}
+    order = st.radio("图中排序", list(orders), horizontal=True, key="targets_units_order")
+    ordered = table.sort_by(orders[order])
+    names = ordered.plotted("unit_name")
+    rates = ordered.plotted("completion")
+    labels = [f"{r:.2f}%" if r is not None else (s if y is None else "任务未知，不计完成率")
+              for r, s, y in zip(rates, ordered.plotted("status"), ordered.plotted("ytd_wan"))]
+    colors = ["#2ca02c" if a == "是" else "#ff7f0e" for a in ordered.plotted("ahead")]
+    fig = go.Figure(go.Bar(
+        y=names, x=[r or 0 for r in rates], orientation="h", marker_color=colors, text=labels, textposition="outside",
+        customdata=list(zip(ordered.plotted("ytd_wan"), ordered.plotted("task_wan"), ordered.plotted("gap_calendar_wan"))),
+        hovertemplate="%{y}<br>完成率 %{text}<br>年初至今 %{customdata[0]} 亿元 / 任务 %{customdata[1]} 亿元"
+                      "<br>距序时进度差 %{customdata[2]} 亿元<extra></extra>"))
+    calendar = table.plotted("calendar_progress")[0]
+    fig.add_vline(x=calendar, line_dash="dash", line_color="#d62728",
+                  annotation_text=f"序时进度 {calendar:.2f}%", annotation_position="top")
+    fig.update_layout(height=40 * len(names) + 120, margin={"t": 40, "b": 10}, xaxis_title="任务完成率（%）",
+                      yaxis={"autorange": "reversed"}, showlegend=False)
+    st.plotly_chart(fig, key="units_chart")
+    st.caption(f"图：{units.year}年1–{units.month}月各单位任务完成率（%，年初至今到位资金 ÷ 年度任务），绿色为达到序时进度，"
+               "橙色为未达到；红色虚线为序时进度。未报送或任务未知的单位在图中标注，不计完成率。")
+    show_table(table, "units")
+
+# ----------------------------------------------------------------------------- drill-down
+with tab_projects:
+    st.caption("任一到位资金数字背后的项目：选择全省或某个单位，列出所选年度1月至截至月份有到位资金记录的项目，"
+               "其到位资金之和即上表中的年初至今到位资金。")
+    options = {"": "全省", **{u.code: u.name for u in domain.units()}}
+    unit = st.selectbox("范围", list(options), format_func=options.get, index=None, placeholder="选择全省或某个单位",
+                        key="targets_funds_unit")
+    if unit is not None:
+        projects = data.load(targets.funds_projects, as_of, unit or None)
+        total = projects.frame["funds_wan"].sum() if projects.frame.height else 0
+        st.metric(f"{options[unit]}年初至今到位资金（亿元）", f"{domain.wan_to_yi(total):,.2f}",
+                  help=f"{projects.frame.height} 个项目的期间到位资金之和")
+        if projects.frame.is_empty():
+            st.info("所选范围内没有到位资金记录。")
+        else:
+            show_table(projects, "funds_projects")
