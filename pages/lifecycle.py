@@ -5,44 +5,11 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import domain, lifecycle, periods, roles
-from analytics.targets import Figure, Table
-from pages import auth, data
-from warehouse.queries import submissions as submission_queries
+from analytics import domain, lifecycle, roles
+from analytics.targets import Table
+from pages import auth, data, widgets
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHOWN_ROWS = 2000  # rows sent to the browser per table; the xlsx download holds them all
 PICK_LIMIT = 500  # projects offered in the history picker (the list is sorted: longest stuck first)
-
-
-def show_figures(figures: tuple[Figure, ...], per_row: int = 4) -> None:
-    for start in range(0, len(figures), per_row):
-        for col, f in zip(st.columns(per_row), figures[start:start + per_row]):
-            col.metric(f"{f.label}（{f.unit}）", f.text(), help=f.definition)
-            if f.note:
-                col.caption(f.note)
-
-
-def show_table(table: Table, key: str) -> None:
-    """A table with its title, definition, 口径说明 and an xlsx download (built only when clicked)."""
-    st.markdown(f"**{table.title}**")
-    if table.definition:
-        st.caption(table.definition)
-    widgets = {"date": st.column_config.DateColumn, "number": st.column_config.NumberColumn}
-    rows = table.frame.height
-    if rows > SHOWN_ROWS:
-        st.caption(f"共 {rows:,} 行，页面显示前 {SHOWN_ROWS:,} 行；完整清单请下载本表。")
-    st.dataframe(table.display().head(SHOWN_ROWS), hide_index=True, placeholder="—",
-                 height=35 * (rows + 1) + 3 if rows <= 20 else "auto",
-                 column_config={header: widgets[kind](format=fmt)
-                                for header, (kind, fmt) in table.column_formats().items()})
-    notes = table.definitions()
-    if notes:
-        with st.expander("口径说明"):
-            st.markdown("\n".join(f"- **{header}**：{text}" for header, text in notes.items()))
-    st.download_button("下载本表（xlsx）", table.xlsx, file_name=f"{table.title}.xlsx", mime=XLSX,
-                       key=f"download_{key}", on_click="ignore")
-
 
 user = auth.require("view_targets")
 if roles.unit_scope(user) is not None:
@@ -53,14 +20,11 @@ st.title("🔄 项目全周期")
 st.caption("甘办发〔2024〕6号（十三）：跟踪项目从签约、开工到投产的全过程，及时发现并处置停滞项目。"
            "每个项目取截至所选月份最近一次报送的状态；时长按自然月计至所在单位最近一次报送的月份。")
 
-months = data.load(submission_queries.months_with_data) or []
-if not months:
-    st.info("数据仓库中尚无报送数据。")
-    st.stop()
+months = widgets.data_months_or_stop()
 quarter = st.session_state.get("quarter")
-choices = [m for m in reversed(months) if periods.quarter_of(m) == quarter] or list(reversed(months))
+choices = widgets.month_choices(months)
 left, right, _ = st.columns([1, 1, 2])
-as_of = left.selectbox("截至月份", choices, format_func=lambda m: f"{m.year}年{m.month}月",
+as_of = left.selectbox("截至月份", choices, format_func=widgets.month_label,
                        key=f"lifecycle_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
 everything = data.load(lifecycle.lifecycle_overview, as_of)
 cohort = right.selectbox("签约年度", [0, *everything.signing_years],
@@ -68,7 +32,7 @@ cohort = right.selectbox("签约年度", [0, *everything.signing_years],
 overview = everything if cohort is None else data.load(lifecycle.lifecycle_overview, as_of, cohort)
 for message in overview.messages:
     st.warning(message)
-show_figures(overview.figures)
+widgets.show_figures(overview.figures)
 
 tab_funnel, tab_stalled, tab_drill = st.tabs(["全周期漏斗", "停滞项目", "项目明细与逐月记录"])
 
@@ -94,7 +58,7 @@ with tab_funnel:
     c1.caption("图：全省签约 → 开工 → 投产项目数（个），百分比为占签约项目的比例。")
     c2.plotly_chart(rates, key="rates_chart")
     c2.caption("图：各单位开工率、投产率（占签约项目数，%）与资金到位率（累计到位资金 ÷ 签约金额，%）。")
-    show_table(funnel, "funnel")
+    widgets.show_table(funnel, "funnel")
 
 # ----------------------------------------------------------------------------- stalled
 with tab_stalled:
@@ -108,11 +72,11 @@ with tab_stalled:
     st.plotly_chart(fig, key="stalled_chart")
     st.caption("图：各单位符合各条停滞认定规则的项目数（个）。一个项目可能同时符合多条规则，故堆叠高度可能大于停滞项目合计。"
                + overview.stalled.definition)
-    show_table(by_rule, "by_rule")
+    widgets.show_table(by_rule, "by_rule")
     if overview.stalled.frame.is_empty():
         st.success("没有符合停滞认定规则的项目。")
     else:
-        show_table(overview.stalled, "stalled")
+        widgets.show_table(overview.stalled, "stalled")
 
 # ----------------------------------------------------------------------------- drill-down
 with tab_drill:
@@ -128,7 +92,7 @@ with tab_drill:
         if projects.frame.is_empty():
             st.info("所选范围内没有符合条件的项目。")
         else:
-            show_table(projects, "funnel_projects")
+            widgets.show_table(projects, "funnel_projects")
             offered = projects.frame.head(PICK_LIMIT).select("unit_code", "project_id", "unit_name", "project_name")
             labels = {(u, p): f"{n} {p} {name}" for u, p, n, name in offered.iter_rows()}
             if projects.frame.height > PICK_LIMIT:
@@ -136,4 +100,4 @@ with tab_drill:
             chosen = st.selectbox("查看项目逐月记录", list(labels), format_func=labels.get, index=None,
                                   placeholder="选择项目", key="lc_drill_project")
             if chosen is not None:
-                show_table(data.load(lifecycle.project_history, *chosen), "project_history")
+                widgets.show_table(data.load(lifecycle.project_history, *chosen), "project_history")

@@ -5,43 +5,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import domain, major_projects, periods, roles
-from analytics.targets import FIVE_HUNDRED_KEY, Figure, Table
-from pages import auth, data
-from warehouse.queries import submissions as submission_queries
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHOWN_ROWS = 2000  # rows sent to the browser per table; the xlsx download holds them all
-
-
-def show_figures(figures: tuple[Figure, ...], per_row: int = 3) -> None:
-    for start in range(0, len(figures), per_row):
-        for col, f in zip(st.columns(per_row), figures[start:start + per_row]):
-            col.metric(f"{f.label}（{f.unit}）", f.text(), help=f.definition)
-            if f.note:
-                col.caption(f.note)
-
-
-def show_table(table: Table, key: str) -> None:
-    """A table with its title, definition, 口径说明 and an xlsx download (built only when clicked)."""
-    st.markdown(f"**{table.title}**")
-    if table.definition:
-        st.caption(table.definition)
-    widgets = {"date": st.column_config.DateColumn, "number": st.column_config.NumberColumn}
-    rows = table.frame.height
-    if rows > SHOWN_ROWS:
-        st.caption(f"共 {rows:,} 行，页面显示前 {SHOWN_ROWS:,} 行；完整清单请下载本表。")
-    st.dataframe(table.display().head(SHOWN_ROWS), hide_index=True, placeholder="—",
-                 height=35 * (rows + 1) + 3 if rows <= 20 else "auto",
-                 column_config={header: widgets[kind](format=fmt)
-                                for header, (kind, fmt) in table.column_formats().items()})
-    notes = table.definitions()
-    if notes:
-        with st.expander("口径说明"):
-            st.markdown("\n".join(f"- **{header}**：{text}" for header, text in notes.items()))
-    st.download_button("下载本表（xlsx）", table.xlsx, file_name=f"{table.title}.xlsx", mime=XLSX,
-                       key=f"download_{key}", on_click="ignore")
-
+from analytics import domain, major_projects, roles
+from analytics.targets import FIVE_HUNDRED_KEY
+from pages import auth, data, widgets
 
 user = auth.require("view_targets")
 if roles.unit_scope(user) is not None:
@@ -53,20 +19,17 @@ st.caption("甘办发〔2024〕6号：到2026年，10亿元以上项目和“三
            "项目按签约日期归期、只计一次；按到位资金口径（资金来源为省外境内、境外），已终止项目不计；"
            "规模档次按计划总投资（10亿元 = 100,000 万元）。")
 
-months = data.load(submission_queries.months_with_data) or []
-if not months:
-    st.info("数据仓库中尚无报送数据。")
-    st.stop()
+months = widgets.data_months_or_stop()
 quarter = st.session_state.get("quarter")
-choices = [m for m in reversed(months) if periods.quarter_of(m) == quarter] or list(reversed(months))
-as_of = st.columns([1, 3])[0].selectbox("截至月份", choices, format_func=lambda m: f"{m.year}年{m.month}月",
+choices = widgets.month_choices(months)
+as_of = st.columns([1, 3])[0].selectbox("截至月份", choices, format_func=widgets.month_label,
                                         key=f"major_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
 
 overview = data.load(major_projects.major_overview, as_of)
 doubling = overview.doubling
 for message in overview.messages:
     st.warning(message)
-show_figures(overview.figures)
+widgets.show_figures(overview.figures, per_row=3)
 
 measures = doubling.summary.frame["measure"].to_list() if doubling.summary.frame.height else []
 tab_doubling, tab_breakdown, tab_new, tab_five, tab_drill = st.tabs(
@@ -77,7 +40,7 @@ with tab_doubling:
     if not measures:
         st.info("翻番规则配置有误，无法计算翻番进度。")
     else:
-        show_table(doubling.summary, "doubling_summary")
+        widgets.show_table(doubling.summary, "doubling_summary")
         measure = st.columns([1, 3])[0].selectbox("指标", measures, key="major_path_measure")
         unit = "家" if measure == FIVE_HUNDRED_KEY else "个"
         path = doubling.path.where(measure=measure)
@@ -95,7 +58,7 @@ with tab_doubling:
         st.plotly_chart(fig, key="doubling_path")
         st.caption(f"图：{measure}目标期逐月累计数（{unit}），红线为实际累计，绿色点线为由 0 匀速增长到翻番目标的序时路径。"
                    "项目在首次签约的月份计入；期间见上表标题。")
-        show_table(doubling.path.where(measure=measure), "doubling_path")
+        widgets.show_table(doubling.path.where(measure=measure), "doubling_path")
 
 # ----------------------------------------------------------------------------- by unit / chain
 with tab_breakdown:
@@ -117,7 +80,7 @@ with tab_breakdown:
             st.plotly_chart(fig, key=f"{key}_chart")
             st.caption(f"图：按{axis}的{measure}：基期数、目标期累计与翻番目标（{unit}）。"
                        + ("三个500强企业在有其项目的每个单位各计一次，全省合计时只计一次。" if measure == FIVE_HUNDRED_KEY else ""))
-            show_table(rows, key)
+            widgets.show_table(rows, key)
 
 # ----------------------------------------------------------------------------- new signings
 with tab_new:
@@ -126,7 +89,7 @@ with tab_new:
             st.markdown(f"**{table.title}**")
             st.info("该期间没有新签约的10亿元以上或三个500强项目。")
         else:
-            show_table(table, key)
+            widgets.show_table(table, key)
 
 # ----------------------------------------------------------------------------- 三个500强
 with tab_five:
@@ -138,7 +101,7 @@ with tab_five:
         st.markdown(f"目标期内有项目签约的三个500强企业 **{enterprises.frame.height}** 家（全省只计一次），"
                     f"其中在对应年度名录中核实 **{verified}** 家，未核实 **{enterprises.frame.height - verified}** 家"
                     "（“已核实”列为“否”，请核对类别或补充依据）。")
-        show_table(enterprises, "enterprises")
+        widgets.show_table(enterprises, "enterprises")
 
 # ----------------------------------------------------------------------------- drill-down
 with tab_drill:
@@ -159,10 +122,10 @@ with tab_drill:
             if projects.frame.is_empty():
                 st.info(f"{projects.title}：所选范围内没有符合条件的项目。")
             else:
-                show_table(projects, "doubling_projects")
+                widgets.show_table(projects, "doubling_projects")
     if overview.enterprises.frame.height:
         names = dict(overview.enterprises.frame.select("enterprise_id", "enterprise_name").iter_rows())
         enterprise = st.selectbox("查看某个三个500强企业的全部项目", list(names), index=None, placeholder="选择企业",
                                   format_func=lambda e: f"{names[e]}（{e}）", key="major_drill_enterprise")
         if enterprise is not None:
-            show_table(data.load(major_projects.enterprise_projects, enterprise, as_of), "enterprise_projects")
+            widgets.show_table(data.load(major_projects.enterprise_projects, enterprise, as_of), "enterprise_projects")

@@ -6,10 +6,9 @@ import streamlit as st
 
 from analytics import bulletin
 from analytics.indicator_config import load_indicator_config
-from pages import auth, data
+from pages import auth, data, widgets
 from warehouse.queries import submissions as submission_queries
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROW_PX = 35  # st.dataframe row height: tall enough to show every unit without scrolling
 
 user = auth.require("view_ranking_live")
@@ -67,6 +66,6 @@ for note in b.notes:
     st.caption(note)
 st.caption("到位资金口径：省外境内和境外资金（config/etl.toml）；上年同期报表不全的单位不计算增速；空白表示无法计算。")
 st.download_button("下载月度通报（xlsx）", lambda: bulletin.monthly_bulletin_xlsx(b),
-                   file_name=f"{month:%Y-%m}_月度通报.xlsx", mime=XLSX)
+                   file_name=f"{month:%Y-%m}_月度通报.xlsx", mime=widgets.XLSX)
 
 st.plotly_chart(bulletin.monthly_progress_figure(b), key="bulletin_progress")

@@ -9,9 +9,8 @@ from analytics import bulletin, domain, periods
 from analytics import ranking as engine
 from analytics.indicator_config import load_indicator_config
 from analytics.indicators import month_label
-from pages import auth, data
+from pages import auth, data, widgets
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROW_PX = 35  # st.dataframe row height: tall enough to show every unit without scrolling
 SCHEMES = {"expert": "专家权重（默认）", "entropy": "熵权法（备选，仅供比较）", "critic": "CRITIC 法（备选，仅供比较）"}
 
@@ -93,7 +92,7 @@ st.dataframe(view, hide_index=True, height=ROW_PX * (view.height + 1) + 3, colum
 })
 st.caption("表头可点击排序。得分单位：分（0–100）；排名单位：名次。" + ranking.notes[1])
 st.download_button("下载排名预览（xlsx，通报格式）", lambda: bulletin.ranking_xlsx(ranking),
-                   file_name=f"{quarter}_实时排名预览.xlsx", mime=XLSX)
+                   file_name=f"{quarter}_实时排名预览.xlsx", mime=widgets.XLSX)
 
 with st.expander("指标方向与计算公式"):
     st.dataframe(ranking.indicators.select(
@@ -158,7 +157,7 @@ with tab_unit:
     st.caption("有效权重：缺少某项指标时，其权重按比例分给其余指标；各项贡献与加减分之和等于综合得分。")
     st.download_button("下载本单位明细（xlsx）", lambda: bulletin.table_xlsx(
         f"{quarter_zh}{names[unit]}综合得分明细", indicators, [row["flags"] or "数据完整", *ranking.notes]),
-        file_name=f"{quarter}_{names[unit]}_得分明细.xlsx", mime=XLSX)
+        file_name=f"{quarter}_{names[unit]}_得分明细.xlsx", mime=widgets.XLSX)
 
     if history.filter((pl.col("unit_code") == unit) & pl.col("rank").is_not_null()).height > 1:
         st.plotly_chart(bulletin.rank_history_figure(history, unit), key="live_history")

@@ -9,7 +9,7 @@ import streamlit as st
 from analytics import domain, roles, submission_status
 from etl import load as etl_load
 from etl import report as etl_report
-from pages import auth, data
+from pages import auth, data, widgets
 from warehouse import accounts
 from warehouse.queries import submissions as q
 
@@ -71,7 +71,7 @@ with tab_upload:
                 "下载校验报告（xlsx）",
                 etl_report.report_xlsx(reports),
                 file_name=f"校验报告_{dt.datetime.now():%Y%m%d%H%M}.xlsx",
-                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                mime=widgets.XLSX,
             )
             if foreign:
                 st.error(

@@ -4,43 +4,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import domain, periods, roles, targets
-from analytics.targets import Figure, Table
-from pages import auth, data
-from warehouse.queries import submissions as submission_queries
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHOWN_ROWS = 2000  # rows sent to the browser per table; the xlsx download holds them all
-
-
-def show_figures(figures: tuple[Figure, ...], per_row: int = 4) -> None:
-    for start in range(0, len(figures), per_row):
-        for col, f in zip(st.columns(per_row), figures[start:start + per_row]):
-            col.metric(f"{f.label}（{f.unit}）", f.text(), help=f.definition)
-            if f.note:
-                col.caption(f.note)
-
-
-def show_table(table: Table, key: str) -> None:
-    """A table with its title, definition, 口径说明 and an xlsx download (built only when clicked)."""
-    st.markdown(f"**{table.title}**")
-    if table.definition:
-        st.caption(table.definition)
-    widgets = {"date": st.column_config.DateColumn, "number": st.column_config.NumberColumn}
-    rows = table.frame.height
-    if rows > SHOWN_ROWS:
-        st.caption(f"共 {rows:,} 行，页面显示前 {SHOWN_ROWS:,} 行；完整清单请下载本表。")
-    st.dataframe(table.display().head(SHOWN_ROWS), hide_index=True, placeholder="—",
-                 height=35 * (rows + 1) + 3 if rows <= 20 else "auto",
-                 column_config={header: widgets[kind](format=fmt)
-                                for header, (kind, fmt) in table.column_formats().items()})
-    notes = table.definitions()
-    if notes:
-        with st.expander("口径说明"):
-            st.markdown("\n".join(f"- **{header}**：{text}" for header, text in notes.items()))
-    st.download_button("下载本表（xlsx）", table.xlsx, file_name=f"{table.title}.xlsx", mime=XLSX,
-                       key=f"download_{key}", on_click="ignore")
-
+from analytics import domain, roles, targets
+from pages import auth, data, widgets
 
 user = auth.require("view_targets")
 if roles.unit_scope(user) is not None:
@@ -51,20 +16,17 @@ st.title("🎯 目标进度")
 st.caption("甘办发〔2024〕6号：全省到位资金年均增长不低于15%，2024年达到7000亿元、2026年突破1万亿元；"
            "各单位年度任务按上年实绩×1.2下达，按序时进度（第m月末为 m÷12）考核。金额为省外境内、境外到位资金。")
 
-months = data.load(submission_queries.months_with_data) or []
-if not months:
-    st.info("数据仓库中尚无报送数据。")
-    st.stop()
+months = widgets.data_months_or_stop()
 quarter = st.session_state.get("quarter")
-choices = [m for m in reversed(months) if periods.quarter_of(m) == quarter] or list(reversed(months))
-as_of = st.columns([1, 3])[0].selectbox("截至月份", choices, format_func=lambda m: f"{m.year}年{m.month}月",
+choices = widgets.month_choices(months)
+as_of = st.columns([1, 3])[0].selectbox("截至月份", choices, format_func=widgets.month_label,
                                         key=f"targets_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
 
 progress = data.load(targets.province_progress, as_of)
 units = progress.units
 for message in progress.messages:
     st.warning(message)
-show_figures(progress.figures)
+widgets.show_figures(progress.figures)
 
 tab_province, tab_forecast, tab_units, tab_projects = st.tabs(["全省进度", "预测与回测", "各单位任务", "项目明细"])
 
@@ -93,7 +55,7 @@ with tab_province:
     st.caption(f"图：{progress.year}年全省累计到位资金（亿元）。红线为本年实际累计，灰线为上年同期累计，绿色点线为序时目标"
                f"（年度目标 {'未知' if target is None else f'{target:,}'} 亿元 × m÷12，{progress.target_source}），"
                f"蓝色虚线及阴影为自所选月份起的预测累计及其 {level} 预测区间（季节占比法）。")
-    show_table(progress.months, "province_months")
+    widgets.show_table(progress.months, "province_months")
 
 # ----------------------------------------------------------------------------- forecast
 with tab_forecast:
@@ -106,12 +68,12 @@ with tab_forecast:
         st.markdown(f"**{progress.year}年全年预测**：{domain.wan_to_yi(ye.point_wan):,} 亿元（{interval}），"
                     f"依据 {len(ye.history_years)} 个完整历史年度（{'、'.join(str(y) for y in ye.history_years)}年）。")
     st.caption("方法：" + ye.definition)
-    show_table(progress.milestones, "milestones")
+    widgets.show_table(progress.milestones, "milestones")
     bt = progress.backtest
     if bt.frame.is_empty():
         st.info(bt.definition)
     else:
-        show_figures((progress.backtest_error,), per_row=3)
+        widgets.show_figures((progress.backtest_error,), per_row=3)
         horizon = 12 - progress.month
         hs = bt.plotted("horizon")
         fig = go.Figure(go.Bar(x=hs, y=bt.plotted("mape"), text=[f"{n}次" for n in bt.plotted("forecasts")],
@@ -122,12 +84,12 @@ with tab_forecast:
         st.plotly_chart(fig, key="backtest_chart")
         st.caption("图：用以往完整年度回测本预测方法，按提前月数的平均绝对百分比误差（%）；红色为本次预测所处的提前期。"
                    "回测次数少时误差估计本身很不稳定。")
-        show_table(bt, "backtest")
+        widgets.show_table(bt, "backtest")
 
 # ----------------------------------------------------------------------------- units
 with tab_units:
     table = units.table
-    show_figures(units.figures, per_row=3)
+    widgets.show_figures(units.figures, per_row=3)
     for message in units.messages:
         st.warning(message)
     orders = {"按任务完成率": "completion", "按距序时进度差额": "gap_calendar_wan", "按距全年任务差额": "gap_task_wan"}
@@ -151,7 +113,7 @@ with tab_units:
     st.plotly_chart(fig, key="units_chart")
     st.caption(f"图：{units.year}年1–{units.month}月各单位任务完成率（%，年初至今到位资金 ÷ 年度任务），绿色为达到序时进度，"
                "橙色为未达到；红色虚线为序时进度。未报送或任务未知的单位在图中标注，不计完成率。")
-    show_table(table, "units")
+    widgets.show_table(table, "units")
 
 # ----------------------------------------------------------------------------- drill-down
 with tab_projects:
@@ -168,4 +130,4 @@ with tab_projects:
         if projects.frame.is_empty():
             st.info("所选范围内没有到位资金记录。")
         else:
-            show_table(projects, "funds_projects")
+            widgets.show_table(projects, "funds_projects")

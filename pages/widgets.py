@@ -1,0 +1,62 @@
+"""Widgets shared by the pages: headline figures, tables with definitions and downloads, the month picker."""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from analytics import periods
+from analytics.targets import Figure, Table
+from pages import data
+from warehouse.queries import submissions as submission_queries
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_ROWS = 2000  # rows sent to the browser per table; the xlsx download holds them all
+
+
+def show_figures(figures: tuple[Figure, ...], per_row: int = 4) -> None:
+    for start in range(0, len(figures), per_row):
+        for col, f in zip(st.columns(per_row), figures[start:start + per_row]):
+            col.metric(f"{f.label}（{f.unit}）", f.text(), help=f.definition)
+            if f.note:
+                col.caption(f.note)
+
+
+def show_table(table: Table, key: str) -> None:
+    """A table with its title, definition, 口径说明 and an xlsx download (built only when clicked)."""
+    st.markdown(f"**{table.title}**")
+    if table.definition:
+        st.caption(table.definition)
+    widgets = {"date": st.column_config.DateColumn, "number": st.column_config.NumberColumn}
+    rows = table.frame.height
+    if rows > SHOWN_ROWS:
+        st.caption(f"共 {rows:,} 行，页面显示前 {SHOWN_ROWS:,} 行；完整清单请下载本表。")
+    st.dataframe(table.display().head(SHOWN_ROWS), hide_index=True, placeholder="—",
+                 height=35 * (rows + 1) + 3 if rows <= 20 else "auto",
+                 column_config={header: widgets[kind](format=fmt)
+                                for header, (kind, fmt) in table.column_formats().items()})
+    notes = table.definitions()
+    if notes:
+        with st.expander("口径说明"):
+            st.markdown("\n".join(f"- **{header}**：{text}" for header, text in notes.items()))
+    st.download_button("下载本表（xlsx）", table.xlsx, file_name=f"{table.title}.xlsx", mime=XLSX,
+                       key=f"download_{key}", on_click="ignore")
+
+
+def data_months_or_stop() -> list[dt.date]:
+    """Months that have data; stops the page with a Chinese notice when the warehouse is empty."""
+    months = data.load(submission_queries.months_with_data) or []
+    if not months:
+        st.info("数据仓库中尚无报送数据。")
+        st.stop()
+    return months
+
+
+def month_choices(months: list[dt.date]) -> list[dt.date]:
+    """The sidebar quarter's months with data, newest first (all months when the quarter has none)."""
+    quarter = st.session_state.get("quarter")
+    return [m for m in reversed(months) if periods.quarter_of(m) == quarter] or list(reversed(months))
+
+
+def month_label(m: dt.date) -> str:
+    return f"{m.year}年{m.month}月"
