@@ -8,6 +8,8 @@ DEMO    := $(DATA)/demo
 PORT    ?= 8501
 
 .PHONY: run test venv demo bench clean-data
+# A failed demo build leaves no half-built warehouse behind: the next `make run` starts again.
+.DELETE_ON_ERROR:
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,6 +21,7 @@ venv: $(BIN)/.installed
 
 # Build the demo warehouse only when there is none: demo files -> load (with realistic received times) -> accounts.
 $(WAREHOUSE): | $(BIN)/.installed
+	rm -rf $(DEMO) $(WAREHOUSE) $(basename $(WAREHOUSE)).snapshots
 	$(BIN)/python -m etl demo --out $(DEMO)
 	# 500强 lists first, so that claims in the submissions are checked against them
 	for f in $(DEMO)/reference/five_hundred_*.csv; do $(BIN)/python -m etl load-reference five-hundred $$f --warehouse $(WAREHOUSE) || exit 1; done
