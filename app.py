@@ -19,6 +19,7 @@ PAGES = [
     ("pages/targets.py", "目标进度", "🎯", "view_targets"),
     ("pages/major_projects.py", "重大项目与三个500强", "🏗️", "view_targets"),
     ("pages/lifecycle.py", "项目全周期", "🔄", "view_targets"),
+    ("pages/verification.py", "抽样核查", "🔍", "view_verification"),
 ]
 
 

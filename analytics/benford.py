@@ -2,7 +2,8 @@
 
 Stable API: `digit_test(values, test="first"|"second"|"first_two")` returns a `DigitTest` with n, mad, chi2,
 p_value, conformity (Nigrini's MAD bands) and a per-digit table. Values ≤ 0 and below 10 (and missing values)
-are excluded and counted in `excluded`. `digit_tests_by` runs one test per group (e.g. unit and period).
+are excluded and counted in `excluded`. `digit_tests_by` runs one test per group (e.g. unit and period),
+`digit_tables_by` gives their per-digit tables.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import polars as pl
 from scipy.stats import chi2 as chi2_dist
 
 TESTS = ("first", "second", "first_two")
+TEST_ZH = {"first": "首位数字", "second": "第二位数字", "first_two": "首两位数字"}
 CONFORMITY_ZH = {"close": "高度符合", "acceptable": "可接受", "marginal": "勉强符合", "nonconformity": "不符合"}
 # Nigrini's MAD upper bounds for close / acceptable / marginal; above the last is nonconformity.
 MAD_BANDS = {
@@ -193,3 +195,19 @@ def digit_tests_by(
 def conformity_label_zh(conformity: str | None) -> str:
     """Chinese label of a conformity value; groups without data are 数据不足."""
     return CONFORMITY_ZH[conformity] if conformity else "数据不足"
+
+
+def digit_tables_by(frame: pl.DataFrame, by: list[str], value: str, test: str = "first_two") -> pl.DataFrame:
+    """The per-digit tables of `digit_test` for every group, long: the `by` columns, then digit, count,
+    observed, expected, z. Groups without a single usable value have no rows."""
+    _check_test(test)
+    parts = []
+    for key, group in frame.group_by(by, maintain_order=True):
+        try:
+            table = digit_test(group[value], test).table
+        except ValueError:
+            continue
+        parts.append(table.select(*[pl.lit(k, dtype=frame.schema[c]).alias(c) for c, k in zip(by, key)], pl.all()))
+    schema = {**{c: frame.schema[c] for c in by}, "digit": pl.Int64, "count": pl.Int64, "observed": pl.Float64,
+              "expected": pl.Float64, "z": pl.Float64}
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)

@@ -8,7 +8,9 @@
     result.benford    # first-two-digit test of 本月到位资金 per unit, for the quarter and the whole window
     result.signals    # every hit (project, family, code, severity, Chinese reason); result.features: ECOD
 
-Pages use `analytics.sampling.quarter_risk(snapshot, quarter)`, which applies the weights learned so far.
+Pages use `analytics.sampling.quarter_risk(snapshot, quarter)`, which applies the weights learned so far;
+`project_table(projects, units, families)` ranks and filters the project list, and `digit_report(snapshot,
+quarter, test)` gives the unit digit tests for any test with their per-digit tables (observed vs expected).
 
 A family's score is the noisy-or of its hits' severities; the risk score is
 sigmoid(intercept + Σ weight_f · score_f) with the prior weights of config/sampling.toml, or weights
@@ -22,13 +24,15 @@ from functools import lru_cache
 
 import polars as pl
 
-from analytics import domain, risk_model, risk_rules
+from analytics import benford, domain, risk_model, risk_rules
 from analytics.periods import add_months, quarter_months
 from analytics.risk_rules import FAMILIES, FAMILY_ZH, KEY, RuleContext
 from warehouse import store
 from warehouse.queries import sampling as queries
 
 SCORE_COLUMNS = tuple(f"score_{f}" for f in FAMILIES)
+# A project with a risk score at least this is counted as high-risk in the unit summaries.
+HIGH_RISK = 0.5
 
 
 @lru_cache(maxsize=1)
@@ -173,13 +177,15 @@ def heatmap(projects: pl.DataFrame) -> pl.DataFrame:
 
 def unit_summary(projects: pl.DataFrame, patterns: pl.DataFrame, benford: pl.DataFrame,
                  window: str) -> pl.DataFrame:
-    """Unit-level signals for the quarter: projects, high-risk projects (risk ≥ 0.5), mean risk, the window's
-    quarter-end and round-number shares, and its first-two-digit test."""
+    """Unit-level signals for the quarter: projects, projects with at least one signal (flagged), high-risk
+    projects (risk ≥ HIGH_RISK), mean risk, the window's quarter-end and round-number shares, and its
+    first-two-digit test."""
     digits = benford.filter(pl.col("period") == window).select(
         "unit_code", pl.col("n").alias("benford_n"), "mad", "mad_ratio", "verdict_zh")
     return (
         projects.group_by("unit_code", "unit_name")
-        .agg(pl.len().alias("projects"), (pl.col("risk_score") >= 0.5).sum().alias("high_risk"),
+        .agg(pl.len().alias("projects"), (pl.col("reasons").list.len() > 0).sum().alias("flagged"),
+             (pl.col("risk_score") >= HIGH_RISK).sum().alias("high_risk"),
              pl.col("risk_score").mean().alias("mean_risk"))
         .join(patterns, on="unit_code", how="left")
         .join(digits, on="unit_code", how="left")
@@ -216,8 +222,63 @@ def score_projects(inputs: RiskInputs, weights: dict[str, float] | None = None,
         projects=projects,
         signals=hits.sort([*KEY, "family", "code"]),
         heatmap=heatmap(projects),
-        units=unit_summary(projects, risk_rules.unit_patterns(ctx), benford, f"近{settings['history_months']}个月"),
+        units=unit_summary(projects, risk_rules.unit_patterns(ctx), benford,
+                           risk_rules.window_label(settings["history_months"])),
         benford=benford,
         features=features,
         weights=weights,
     )
+
+
+def project_table(projects: pl.DataFrame, units: tuple[str, ...] = (), families: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The risk-ranked project list (RiskResult.projects): `risk_rank` over all the quarter's projects
+    (1 = highest risk), then only the given units and the projects with a signal of any of the given families
+    (empty = no restriction); `families_zh` names the families with a signal, `reasons_text` joins the reasons."""
+    ranked = projects.sort(["risk_score", "unit_code", "project_id"], descending=[True, False, False]).with_columns(
+        risk_rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32),
+        families_zh=pl.concat_list(
+            [pl.when(pl.col(f"score_{f}") > 0).then(pl.lit(FAMILY_ZH[f])) for f in FAMILIES]
+        ).list.drop_nulls().list.join("、"),
+        reasons_text=pl.col("reasons").list.join("；"),
+    )
+    if units:
+        ranked = ranked.filter(pl.col("unit_code").is_in(list(units)))
+    if families:
+        ranked = ranked.filter(pl.any_horizontal([pl.col(f"score_{f}") > 0 for f in families]))
+    return ranked
+
+
+@dataclass(frozen=True)
+class DigitReport:
+    """Digit tests of 本月到位资金 per unit and period (the quarter and the whole history window), for one test."""
+
+    quarter: str
+    test: str
+    periods: tuple[str, str]          # (quarter, window label, e.g. 近24个月)
+    summary: pl.DataFrame             # per unit and period: n, excluded, mad, expected_mad, mad_ratio, chi2, p_value,
+                                      # conformity(_zh), informative, verdict_zh, unit_name
+    tables: pl.DataFrame              # per unit, period and digit: count, observed, expected, z
+    bands: tuple[float, float, float]  # Nigrini's MAD upper bounds: close, acceptable, marginal
+    min_n: int                        # below this many amounts a test says little
+
+
+def digit_report(source: store.Source, quarter: str, test: str = "first_two",
+                 history_months: int | None = None) -> DigitReport:
+    """The unit digit tests of `RiskResult.benford` (same amounts, same verdicts) for any test, with the
+    per-digit tables behind them (observed vs expected)."""
+    settings = sampling_config()["risk"]
+    months = history_months or settings["history_months"]
+    first, last = window(quarter, months)
+    with store.session(source) as con:
+        funds = queries.monthly_funds(con, first, last)
+    amounts = risk_rules.benford_periods(funds.with_columns(funds_f=pl.col("funds_month_wan").cast(pl.Float64)),
+                                         quarter, last, months)
+    unit_names = {u.code: u.name for u in domain.units()}
+    summary = risk_rules.digit_verdicts(amounts, test, settings, unit_names).with_columns(
+        expected_mad=pl.col("n").map_elements(lambda n: benford.expected_mad(test, n) if n else None,
+                                              return_dtype=pl.Float64))
+    tables = benford.digit_tables_by(amounts, ["unit_code", "period"], "funds_f", test).sort(
+        ["unit_code", "period", "digit"])
+    return DigitReport(quarter=quarter, test=test, periods=(quarter, risk_rules.window_label(months)),
+                       summary=summary, tables=tables, bands=benford.MAD_BANDS[test],
+                       min_n=settings["benford_min_n"])

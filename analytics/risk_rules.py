@@ -325,26 +325,40 @@ def round_number_signals(ctx: RuleContext) -> pl.DataFrame:
     )
 
 
-def unit_benford(ctx: RuleContext) -> pl.DataFrame:
-    """First-two-digit test of 本月到位资金 per unit, for the quarter and for the whole window."""
-    h = ctx.history.filter(pl.col("funds_f") > 0)
-    quarter_rows = h.filter(pl.col("month") > add_months(ctx.last_month, -3)).with_columns(
-        period=pl.lit(ctx.quarter)
-    )
-    window_rows = h.with_columns(period=pl.lit(f"近{ctx.settings['history_months']}个月"))
-    both = pl.concat([quarter_rows, window_rows])
-    out = benford.digit_tests_by(both, ["unit_code", "period"], "funds_f", "first_two",
-                                 min_n=ctx.settings["benford_min_n"])
+def window_label(history_months: int) -> str:
+    """The name of the whole-window period of the unit digit tests, e.g. 近24个月."""
+    return f"近{history_months}个月"
+
+
+def benford_periods(history: pl.DataFrame, quarter: str, last_month: dt.date, history_months: int) -> pl.DataFrame:
+    """The positive monthly amounts (`funds_f`) the unit digit tests look at, once per period: the quarter
+    (period = quarter) and the whole window (period = window_label)."""
+    h = history.filter(pl.col("funds_f") > 0)
+    quarter_rows = h.filter(pl.col("month") > add_months(last_month, -3)).with_columns(period=pl.lit(quarter))
+    window_rows = h.with_columns(period=pl.lit(window_label(history_months)))
+    return pl.concat([quarter_rows, window_rows])
+
+
+def digit_verdicts(amounts: pl.DataFrame, test: str, settings: dict, unit_names: dict[str, str]) -> pl.DataFrame:
+    """One digit test per unit and period of `benford_periods` rows, with a Chinese conformity label and an
+    N-aware verdict (MAD against the MAD of honest data of the same size)."""
+    out = benford.digit_tests_by(amounts, ["unit_code", "period"], "funds_f", test, min_n=settings["benford_min_n"])
     return out.with_columns(
-        unit_name=pl.col("unit_code").replace_strict(ctx.unit_names, default=None),
+        unit_name=pl.col("unit_code").replace_strict(unit_names, default=None),
         conformity_zh=pl.col("conformity").map_elements(benford.conformity_label_zh, return_dtype=pl.String),
         verdict_zh=pl.when(~pl.col("informative"))
         .then(pl.format("数据不足（{} 个金额，少于 {} 个时检验说明力有限）", pl.col("n"),
-                        pl.lit(ctx.settings["benford_min_n"])))
-        .when(pl.col("mad_ratio") >= ctx.settings["benford_mad_excess"])
+                        pl.lit(settings["benford_min_n"])))
+        .when(pl.col("mad_ratio") >= settings["benford_mad_excess"])
         .then(pl.format("明显偏离（MAD 为同等规模正常数据的 {} 倍）", pl.col("mad_ratio").round(1)))
         .otherwise(pl.lit("未见明显偏离")),
     ).sort(["unit_code", "period"])
+
+
+def unit_benford(ctx: RuleContext) -> pl.DataFrame:
+    """First-two-digit test of 本月到位资金 per unit, for the quarter and for the whole window."""
+    amounts = benford_periods(ctx.history, ctx.quarter, ctx.last_month, ctx.settings["history_months"])
+    return digit_verdicts(amounts, "first_two", ctx.settings, ctx.unit_names)
 
 
 def unit_patterns(ctx: RuleContext) -> pl.DataFrame:

@@ -154,6 +154,21 @@ class Design:
                 min_per_unit=cfg["min_per_unit"], min_probability_share=cfg["min_probability_share"])
         return replace(d, **overrides)
 
+    @classmethod
+    def from_sizes(cls, probability: int, certainty: int, seed: int, lam: float | None = None,
+                   **overrides) -> "Design":
+        """A design asking for `probability` projects drawn at random and `certainty` projects examined in full
+        (the certainty stratum may come out smaller: every unit's floor and the probability share come first)."""
+        size = probability + certainty
+        return cls.from_config(size, seed, lam, certainty_share=certainty / size if size else 0.0, **overrides)
+
+    @staticmethod
+    def default_certainty(probability: int) -> int:
+        """The certainty stratum that keeps config/sampling.toml's certainty share for a probability stratum
+        of `probability` projects."""
+        share = risk.sampling_config()["design"]["certainty_share"]
+        return round(probability * share / (1 - share))
+
     def check(self, population: int) -> None:
         if self.size < 1:
             raise ValueError(f"样本量应为正整数，收到 {self.size}")
@@ -236,7 +251,7 @@ def draw(projects: pl.DataFrame, quarter: str, design: Design, weights: dict[str
     )["floor"].sum()
     if floors_worst > design.size:
         raise ValueError(f"样本量 {design.size} 小于“每单位至少 {design.min_per_unit} 个”所需的 {floors_worst} 个")
-    n_c = min(int(design.certainty_share * design.size),
+    n_c = min(math.floor(design.certainty_share * design.size + 1e-9),   # k/n · n is k, not k − ε
               design.size - math.ceil(design.min_probability_share * design.size),
               design.size - floors_worst)
     certainty = _certainty(population, design, n_c)
@@ -299,6 +314,34 @@ def draw(projects: pl.DataFrame, quarter: str, design: Design, weights: dict[str
                        items=items, strata=strata)
 
 
+def strata_summary(sample: DrawnSample) -> pl.DataFrame:
+    """Per unit: projects in the quarter, certainty stratum, probability stratum (its frame and draws), the
+    sampled projects' smallest and largest inclusion probability in the probability stratum, and the unit's
+    share of the sample."""
+    wide = sample.strata.pivot(on="stratum", index="unit_code", values=["population", "drawn"])
+    for col in ("population_certainty", "drawn_certainty", "population_probability", "drawn_probability"):
+        if col not in wide.columns:
+            wide = wide.with_columns(pl.lit(0, dtype=pl.Int32).alias(col))
+    pis = sample.items.filter(pl.col("stratum") == "probability").group_by("unit_code").agg(
+        pl.col("inclusion_prob").min().alias("pi_min"), pl.col("inclusion_prob").max().alias("pi_max"))
+    names = {u.code: u.name for u in domain.units()}
+    return (
+        wide.with_columns(pl.col(c).fill_null(0) for c in wide.columns if c != "unit_code")
+        .join(pis, on="unit_code", how="left")
+        .select(
+            "unit_code",
+            pl.col("unit_code").replace_strict(names, default=pl.col("unit_code")).alias("unit_name"),
+            (pl.col("population_certainty") + pl.col("population_probability")).alias("projects"),
+            pl.col("drawn_certainty").alias("certainty"),
+            pl.col("population_probability").alias("probability_frame"),
+            pl.col("drawn_probability").alias("probability"),
+            "pi_min", "pi_max",
+            ((pl.col("drawn_certainty") + pl.col("drawn_probability")) / sample.items.height).alias("share"),
+        )
+        .sort("unit_code")
+    )
+
+
 def params_json(params: dict) -> str:
     return json.dumps(params, ensure_ascii=False, sort_keys=True)
 
@@ -359,12 +402,17 @@ def record(con, sample: DrawnSample, drawn_by: str, drawn_at: dt.datetime | None
 
 def draw_and_record(warehouse, quarter: str, size: int, seed: int, drawn_by: str, lam: float | None = None,
                     drawn_at: dt.datetime | None = None) -> DrawnSample:
+    """`record_draw` with the configured design for `size`, `seed` and `lam`."""
+    return record_draw(warehouse, quarter, Design.from_config(size, seed, lam), drawn_by, drawn_at)
+
+
+def record_draw(warehouse, quarter: str, design: Design, drawn_by: str,
+                drawn_at: dt.datetime | None = None) -> DrawnSample:
     """Score the quarter's projects and draw, inside one write transaction so the recorded data hash names
     exactly the data the sample was drawn from. Family weights: re-learned from verification labels when
     there are enough of them (analytics.verification.current_weights), else the prior."""
     from analytics import verification   # imported here: verification imports this module
 
-    design = Design.from_config(size, seed, lam)
     months = risk.sampling_config()["risk"]["history_months"]
     with store.open_writer(warehouse) as writer, writer.transaction() as con:
         weights = verification.current_weights(con)

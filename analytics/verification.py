@@ -77,7 +77,9 @@ def read_results(file: str | Path | bytes, name: str | None = None) -> pl.DataFr
         else:
             frame = pl.read_excel(source, sheet_id=1, engine="calamine", infer_schema_length=0)
     except Exception as exc:  # unreadable or corrupt: the readers' exception types vary
-        raise ResultsRejected([f"无法读取文件“{name}”：{exc}"]) from exc
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ResultsRejected([f"无法读取文件“{name}”：文件已损坏或不是有效的 {suffix[1:]} 文件（{detail}），"
+                               "请在导出的核查清单上填写后重新上传"]) from exc
     frame = frame.rename({c: c.strip().replace("(", "（").replace(")", "）") for c in frame.columns})
     return frame.with_columns(pl.all().cast(pl.String))
 
@@ -252,12 +254,22 @@ def project_error_rate(items: pl.DataFrame, strata: pl.DataFrame, sample_id: str
     return Projection(rate=rate, se=se, upper=upper, projected_errors=cert_errors + rate * frame_n, **base)
 
 
+def sample_findings(source: store.Source, sample_id: str) -> pl.DataFrame:
+    """The sample's items in selection order with what the firm found: outcome (null = not verified yet),
+    verified_amount_wan, note, imported_at, imported_by, and is_error (by `error_outcomes`)."""
+    with store.session(source) as con:
+        items = queries.sample_items(con, sample_id)
+        results = queries.verification_results(con, sample_id)
+    return items.join(
+        results.select("unit_code", "project_id", "outcome", "verified_amount_wan", "note", "imported_at",
+                       "imported_by"),
+        on=["unit_code", "project_id"], how="left", maintain_order="left",
+    ).with_columns(is_error=pl.col("outcome").is_in(error_outcomes()).fill_null(False))
+
+
 def evaluate_sample(source: store.Source, sample_id: str) -> Projection:
-    items = queries.sample_items(source, sample_id).join(
-        queries.verification_results(source, sample_id).select("unit_code", "project_id", "outcome"),
-        on=["unit_code", "project_id"], how="left",
-    )
-    return project_error_rate(items, queries.sample_strata(source, sample_id), sample_id)
+    with store.session(source) as con:
+        return project_error_rate(sample_findings(con, sample_id), queries.sample_strata(con, sample_id), sample_id)
 
 
 # --------------------------------------------------------------------------- which signals predicted errors

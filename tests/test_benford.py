@@ -7,7 +7,8 @@ import pytest
 from scipy.stats import chisquare
 
 from analytics.benford import (
-    MAD_BANDS, conformity_of, digit_test, digit_tests_by, expected_mad, expected_proportions, first_two_digits,
+    MAD_BANDS, conformity_of, digit_tables_by, digit_test, digit_tests_by, expected_mad, expected_proportions,
+    first_two_digits,
 )
 
 # METHODS.md "Benford facts", first digits 1–9.
@@ -117,3 +118,18 @@ def test_digit_tests_per_unit_and_period():
     assert rows["620100"]["n"] == 400 and rows["620100"]["informative"]
     assert rows["620400"]["n"] == 50 and not rows["620400"]["informative"]
     assert rows["620500"]["n"] == 0 and rows["620500"]["excluded"] == 3 and rows["620500"]["conformity"] is None
+
+
+def test_digit_tables_by_gives_each_groups_table():
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame({
+        "unit_code": ["A"] * 400 + ["B"] * 50 + ["C"] * 3,
+        "amount": np.concatenate([10 ** rng.uniform(1, 5, 400), rng.uniform(550, 560, 50), [1.0, 2.0, 5.0]]),
+    })
+    tables = digit_tables_by(frame, ["unit_code"], "amount", "first_two")
+    assert set(tables["unit_code"]) == {"A", "B"}          # C has no usable value
+    for unit in ("A", "B"):
+        mine = tables.filter(pl.col("unit_code") == unit).drop("unit_code")
+        assert mine.equals(digit_test(frame.filter(pl.col("unit_code") == unit)["amount"], "first_two").table)
+    assert digit_tables_by(frame.head(0), ["unit_code"], "amount").columns == [
+        "unit_code", "digit", "count", "observed", "expected", "z"]

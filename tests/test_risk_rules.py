@@ -94,13 +94,17 @@ PLANTED = {
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory):
+def snapshot(tmp_path_factory):
     b = Builder(tmp_path_factory.mktemp("risk") / "w.duckdb")
     background(b, 50)
     plant(b)
     b.revise("620500", "2025-07", dt.datetime(2025, 10, 20), {"LATE": {"funds_month_wan": 5120.5}})
-    snap = store.current_snapshot(b.write())
-    return risk.score_projects(risk.load_inputs(snap, QUARTER))
+    return store.current_snapshot(b.write())
+
+
+@pytest.fixture(scope="module")
+def result(snapshot):
+    return risk.score_projects(risk.load_inputs(snapshot, QUARTER))
 
 
 def row(result, unit, pid) -> dict:
@@ -226,3 +230,50 @@ def test_unit_level_signals(result):
     assert zx["verdict_zh"].startswith("明显偏离") and zx["benford_n"] >= 300
     others = u.filter(pl.col("unit_code") != "620500")
     assert (others["mad_ratio"] < 1.5).all()
+
+
+def test_unit_flagged_counts_projects_with_a_signal(result):
+    flagged = result.projects.group_by("unit_code").agg((pl.col("reasons").list.len() > 0).sum().alias("n"))
+    assert dict(result.units.select("unit_code", "flagged").iter_rows()) == dict(flagged.iter_rows())
+    assert (result.units["flagged"] >= result.units["high_risk"]).all()
+
+
+def test_digit_report_is_the_risk_results_digit_test_with_its_tables(snapshot, result):
+    report = risk.digit_report(snapshot, QUARTER)
+    assert report.periods == (QUARTER, "近24个月") and report.test == "first_two"
+    cols = ["unit_code", "period", "n", "excluded", "mad", "verdict_zh"]
+    assert report.summary.select(cols).equals(result.benford.select(cols))
+    per_group = report.tables.group_by("unit_code", "period").agg(pl.col("count").sum(), pl.col("observed").sum(),
+                                                                 pl.len().alias("digits"))
+    joined = per_group.join(report.summary, on=["unit_code", "period"])
+    assert (joined["count"] == joined["n"]).all() and (joined["digits"] == 90).all()
+    assert ((joined["observed"] - 1).abs() < 1e-9).all()
+    assert ((joined["mad"] / joined["expected_mad"] - joined["mad_ratio"]).abs() < 1e-9).all()
+    # 620500's fabricated amounts (550–559.9) over-fill first-two digit 55 over the window
+    fab = report.tables.filter((pl.col("unit_code") == "620500") & (pl.col("period") == "近24个月")
+                               & (pl.col("digit") == 55)).row(0, named=True)
+    assert fab["observed"] > 3 * fab["expected"] and fab["z"] > 2.58
+
+
+def test_digit_report_for_the_first_digit(snapshot, result):
+    first = risk.digit_report(snapshot, QUARTER, "first")
+    two = risk.digit_report(snapshot, QUARTER)
+    assert first.summary["n"].to_list() == two.summary["n"].to_list()   # the same amounts, another test
+    assert first.bands == (0.006, 0.012, 0.015)
+    assert first.tables.group_by("unit_code", "period").len()["len"].unique().to_list() == [9]
+
+
+def test_project_table_ranks_over_the_quarter_then_filters(result):
+    everything = risk.project_table(result.projects)
+    assert everything["risk_rank"].to_list() == list(range(1, result.projects.height + 1))
+    assert everything["risk_score"].is_sorted(descending=True)
+    rank = dict(zip(everything["project_id"], everything["risk_rank"]))
+    picked = risk.project_table(result.projects, ("621000",), ("timing", "lifecycle"))
+    assert set(picked["unit_code"]) == {"621000"}
+    assert {"BUNCH", "LOWFUND"} <= set(picked["project_id"])
+    assert ((picked["score_timing"] > 0) | (picked["score_lifecycle"] > 0)).all()
+    assert all(rank[p] == r for p, r in zip(picked["project_id"], picked["risk_rank"]))
+    bunch = picked.filter(pl.col("project_id") == "BUNCH").row(0, named=True)
+    assert "时间特征" in bunch["families_zh"] and bunch["reasons_text"] == "；".join(bunch["reasons"])
+    quiet = everything.filter(pl.col("reasons").list.len() == 0).head(1)
+    assert quiet["families_zh"].to_list() == [""]

@@ -4,7 +4,7 @@ import polars as pl
 import pytest
 
 from analytics import sampling
-from analytics.risk import SCORE_COLUMNS
+from analytics.risk import SCORE_COLUMNS, sampling_config
 from analytics.sampling import (
     Design, allocate, attribute_sample_size, draw, inclusion_probabilities, mixed_weights, mus_sample_size,
     systematic_pps,
@@ -156,3 +156,30 @@ def test_design_errors_are_explained():
         draw(pop, "2025Q3", Design.from_config(10, seed=1, min_per_unit=3))
     with pytest.raises(ValueError, match="确定层占比"):
         draw(pop, "2025Q3", Design.from_config(10, seed=1, certainty_share=0.9))
+
+
+@pytest.mark.parametrize("probability, certainty", [(7, 15), (10, 13), (14, 30), (44, 3)])
+def test_design_from_sizes_gives_exactly_the_strata_asked_for(probability, certainty):
+    # k/n·n falls just below k in floating point for these sizes: the certainty stratum must not lose one
+    s = draw(population(), "2025Q3", Design.from_sizes(probability, certainty, seed=3))
+    assert (s.certainty_size, s.probability_size) == (certainty, probability)
+
+
+def test_default_certainty_keeps_the_configured_share():
+    share = sampling_config()["design"]["certainty_share"]
+    for n in (29, 59, 60, 100):
+        c = Design.default_certainty(n)
+        assert abs(c / (c + n) - share) <= 1 / (c + n)
+
+
+def test_strata_summary_adds_up():
+    pop = population()
+    s = draw(pop, "2025Q3", Design.from_config(50, seed=1, min_per_unit=3))
+    summary = sampling.strata_summary(s)
+    assert summary.height == 5 and summary["projects"].sum() == pop.height
+    assert summary["certainty"].sum() == s.certainty_size and summary["probability"].sum() == s.probability_size
+    assert (summary["projects"] == summary["certainty"] + summary["probability_frame"]).all()
+    assert abs(summary["share"].sum() - 1) < 1e-9
+    assert (summary["pi_min"] <= summary["pi_max"]).all() and summary["pi_max"].max() <= 1
+    names = dict(summary.select("unit_code", "unit_name").iter_rows())
+    assert names["620100"] == "兰州市" and names["620000"] == "620000"   # a code outside units.toml is kept

@@ -83,6 +83,18 @@ def test_partial_results_then_the_rest(drawn):
     assert results_count(path) == 12
 
 
+def test_sample_findings_join_what_was_found_to_what_was_drawn(drawn):
+    path, s, xlsx = drawn
+    rows = all_rows(s, discrepancy=s.items["project_id"][:1].to_list())
+    half = dict(list(rows.items())[:6])
+    import_results(path, fill(xlsx, half), "核查公司")
+    found = verification.sample_findings(store.current_snapshot(path), s.sample_id)
+    assert found["project_id"].to_list() == s.items["project_id"].to_list()     # selection order
+    assert found["outcome"].null_count() == 6 and found["is_error"].sum() == 1
+    assert set(found.filter(pl.col("outcome").is_not_null())["imported_by"]) == {"核查公司"}
+    assert found["verified_amount_wan"].drop_nulls().cast(float).to_list() == [100.5] * 6
+
+
 def test_changing_an_imported_result_is_refused(drawn):
     path, s, xlsx = drawn
     rows = all_rows(s)

@@ -28,6 +28,16 @@ def project_history(source: Source, first_month: dt.date, last_month: dt.date) -
     )
 
 
+def monthly_funds(source: Source, first_month: dt.date, last_month: dt.date) -> pl.DataFrame:
+    """unit_code, month, funds_month_wan of the current-version project rows in [first_month, last_month]:
+    the amounts the digit tests look at (a slim read of what `project_history` returns)."""
+    return _frame(
+        source,
+        "SELECT unit_code, month, funds_month_wan FROM fact_project_month WHERE month BETWEEN ? AND ?",
+        [first_month, last_month],
+    )
+
+
 def current_warnings(source: Source, first_month: dt.date, last_month: dt.date) -> pl.DataFrame:
     """The loader's row warnings on current-version rows of the months in the window."""
     return _frame(
