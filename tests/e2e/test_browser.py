@@ -1,0 +1,133 @@
+"""What a person sees in a real browser (Debian's Chromium) on the real server with the demo warehouse.
+
+Screenshots of every page land in test-artifacts/e2e/ (kept by CI as artifacts).
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import shot
+
+pytestmark = pytest.mark.timeout(600)
+
+MENU = {
+    "admin": ["数据报送", "实时排名", "月度通报", "季度排名发布", "目标进度", "重大项目与三个500强", "项目全周期", "抽样核查"],
+    "leader": ["数据报送", "实时排名", "月度通报", "季度排名发布", "目标进度", "重大项目与三个500强", "项目全周期", "抽样核查"],
+    "lanzhou": ["数据报送", "季度排名发布"],
+}
+
+
+def open_page(page, title: str) -> None:
+    page.get_by_role("link", name=title).click()
+    page.get_by_role("heading", name=re.compile(title)).first.wait_for(timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    wait_idle(page)
+
+
+def wait_idle(page) -> None:
+    """Until Streamlit has finished running the script (the status widget disappears)."""
+    page.wait_for_timeout(500)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=120_000)
+
+
+def assert_no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
+        "[data-testid='stException']").first.inner_text()
+
+
+def grid_cells(page, index: int = 0) -> list[str]:
+    grid = page.locator("[data-testid='stDataFrame']").nth(index)
+    grid.wait_for(timeout=60_000)
+    return grid.locator("[role='gridcell']").all_inner_texts()
+
+
+def menu_items(page) -> list[str]:
+    page.get_by_role("link", name=re.compile("数据报送")).wait_for(timeout=60_000)
+    return page.locator("[data-testid='stSidebar']").get_by_role("link").all_inner_texts()
+
+
+def test_wrong_password_is_refused(browser, server):
+    page = browser.new_page(locale="zh-CN")
+    page.goto(server, wait_until="networkidle")
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码").fill("not-the-password")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("用户名或密码错误").wait_for(timeout=30_000)
+    assert page.get_by_text("退出登录").count() == 0
+    shot(page, "login-refused")
+    page.close()
+
+
+@pytest.mark.parametrize("username", ["admin", "leader", "lanzhou"])
+def test_every_page_of_each_role_renders(login, username):
+    page = login(username)
+    expected = [t for t in MENU[username]]
+    shown = [re.sub(r"^\W+", "", t).strip() for t in menu_items(page)]
+    assert [t for t in expected if any(t in s for s in shown)] == expected
+    if username == "lanzhou":
+        assert not any("实时排名" in s or "抽样核查" in s for s in shown)
+    for title in expected:
+        open_page(page, title)
+        assert_no_exception(page)
+        shot(page, f"{username}-{title}")
+
+
+def test_live_ranking_table_equals_warehouse(login, demo_env):
+    from analytics import periods, ranking
+    from warehouse import store
+    from warehouse.queries import submissions
+
+    snap = store.current_snapshot(demo_env["warehouse"])
+    quarter = periods.quarter_of(max(submissions.months_with_data(snap)))
+    expected = ranking.rank_quarter(snap, quarter).table.sort("rank", nulls_last=True)
+
+    page = login("leader")
+    open_page(page, "实时排名")
+    cells = grid_cells(page)
+    for row in expected.head(5).iter_rows(named=True):
+        i = cells.index(row["unit_name"])
+        assert cells[i - 2] == str(row["rank"])
+        assert float(cells[i + 1]) == pytest.approx(row["score"], abs=1e-9)
+
+    page.get_by_role("tab", name=re.compile("得分地图")).click()
+    page.locator(".js-plotly-plot canvas, .js-plotly-plot .maplibregl-canvas").first.wait_for(timeout=60_000)
+    assert page.get_by_text(re.compile("得分")).count() > 0
+    shot(page, "ranking-map")
+
+
+def test_upload_a_wrong_file_shows_its_report(login, demo_env):
+    bad = sorted((demo_env["demo"] / "submissions").rglob("bad_*"))[0]
+    page = login("admin")
+    open_page(page, "数据报送")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))
+    page.get_by_text("校验结果").wait_for(timeout=60_000)
+    wait_idle(page)
+    cells = grid_cells(page)
+    assert bad.name in cells and "拒收" in cells
+    assert page.get_by_role("button", name=re.compile("下载校验报告")).count() == 1
+    shot(page, "upload-rejected-file")
+
+
+def test_publish_a_quarter_and_download_its_exports(login, tmp_path):
+    page = login("admin")
+    open_page(page, "季度排名发布")
+    reason = page.get_by_label("数据不完整时的发布理由")
+    if reason.is_enabled():
+        reason.fill("季度进行中，按已报数据发布测试通报")
+    page.get_by_text("我已核对以上预览，确认冻结发布").click()
+    page.get_by_role("button", name="确认发布").click()
+    page.get_by_text(re.compile("内容哈希")).first.wait_for(timeout=120_000)
+    wait_idle(page)
+    assert_no_exception(page)
+    assert page.get_by_text("✅ 校验一致").count() >= 1
+    shot(page, "published")
+    for label in ("xlsx", "PDF"):
+        button = page.get_by_role("button", name=re.compile(f"下载.*{label}", re.I)).first
+        with page.expect_download(timeout=120_000) as dl:
+            button.click()
+        path = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(path)
+        head = path.read_bytes()[:4]
+        assert head == (b"PK\x03\x04" if label == "xlsx" else b"%PDF")
