@@ -19,10 +19,17 @@ MENU = {
 }
 
 
+# Text each page shows once its data are on screen (not just its title).
+READY = {
+    "数据报送": "上传与校验", "实时排名": "综合排名", "月度通报": "招商引资到位资金通报", "季度排名发布": "已发布的季度排名",
+    "目标进度": "全省进度", "重大项目与三个500强": "翻番进度", "项目全周期": "全周期漏斗", "抽样核查": "各单位 × 风险信号类别",
+}
+
+
 def open_page(page, title: str) -> None:
     page.get_by_role("link", name=title).click()
     page.get_by_role("heading", name=re.compile(title)).first.wait_for(timeout=60_000)
-    page.wait_for_load_state("networkidle")
+    page.get_by_text(READY[title]).first.wait_for(timeout=180_000)
     wait_idle(page)
 
 
@@ -131,3 +138,23 @@ def test_publish_a_quarter_and_download_its_exports(login, tmp_path):
         dl.value.save_as(path)
         head = path.read_bytes()[:4]
         assert head == (b"PK\x03\x04" if label == "xlsx" else b"%PDF")
+
+
+def test_draw_a_sample_and_download_the_work_list(login, tmp_path, demo_env):
+    import openpyxl
+
+    page = login("admin")
+    open_page(page, "抽样核查")
+    page.get_by_role("tab", name="抽样", exact=True).click()
+    page.get_by_role("button", name="抽取并记录样本").click()
+    page.get_by_text(re.compile("已记录样本|未重复记录")).first.wait_for(timeout=180_000)
+    wait_idle(page)
+    assert_no_exception(page)
+    shot(page, "sample-drawn")
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_role("button", name="下载核查清单（xlsx）").first.click()
+    path = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(path)
+    ws = openpyxl.load_workbook(path).worksheets[0]
+    header = next(r for r in ws.iter_rows(values_only=True) if r and "报送单位代码" in r)
+    assert list(header[:7]) == ["报送单位代码", "项目编号", "项目名称", "抽样层", "入样概率", "风险分", "抽样原因"]
