@@ -32,6 +32,7 @@ import polars as pl
 import xlsxwriter
 
 from analytics import domain, periods
+from analytics.spreadsheet import neutralise
 from analytics.domain import wan_to_yi
 from analytics.indicators import funds_progress
 from analytics.publication import Publication, load_publication
@@ -46,15 +47,9 @@ if TYPE_CHECKING:
 GEOJSON_PATH = Path(__file__).resolve().parent.parent / "assets" / "gansu_prefectures.geojson"
 # Units without an outline in the GeoJSON, drawn as a marker: 兰州新区 (around 中川, 永登县/皋兰县), approximate.
 MARKER_POINTS = {"620171": (103.68, 36.50)}
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 FONT = dict(family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif")
 INTERVAL_PAD = 0.3  # ranks added on each side of an interval bar
 CHART_OMITTED = "图表未能生成（本机缺少图形渲染组件），已省略；表格数据完整。"
-
-
-def neutralise(text: str) -> str:
-    """Formula-injection guard: a text starting with = + - @ gets a leading apostrophe, so it stays text."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 # --------------------------------------------------------------------------- shared wording

@@ -25,6 +25,7 @@ import xlsxwriter
 from scipy.stats import beta, gamma
 
 from analytics import domain, risk
+from analytics.spreadsheet import neutralise
 from analytics.risk_rules import FAMILIES, KEY
 from warehouse import store
 from warehouse.queries import sampling as queries
@@ -445,23 +446,6 @@ WORK_LIST_COLUMNS = (
     *RESULT_COLUMNS,
 )
 MONEY_COLUMNS = ("签约金额（万元）", "本季度到位资金（万元）", "累计到位资金（万元）")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str | None) -> str | None:
-    """Spreadsheet formula injection: a text cell starting with = + - @ TAB or CR gets a leading apostrophe."""
-    if text and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def unneutralise(text: str | None) -> str | None:
-    """Undo `neutralise` when reading a returned work list."""
-    if text and text.startswith("'") and text[1:].startswith(_FORMULA_START):
-        return text[1:]
-    return text
-
-
 def evidence(row: dict) -> str:
     """What to ask for: the base documents plus those of every family with a signal, without repeats."""
     cfg = risk.sampling_config()["evidence"]

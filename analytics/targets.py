@@ -25,6 +25,7 @@ import polars as pl
 import xlsxwriter
 
 from analytics import domain, forecast, periods, tasks
+from analytics.spreadsheet import neutralise
 from warehouse.queries import targets as queries
 from warehouse.store import Source
 
@@ -106,7 +107,6 @@ class Table:
     def xlsx(self) -> bytes:
         """The table as a workbook, as the page shows it: the title, its definition, the displayed columns
         (亿元 and % with two decimals) and the 口径说明. Text is neutralised so that no cell is a formula."""
-        from analytics.bulletin import neutralise  # here, not at the top: bulletin pulls in ranking and plotly
 
         shown = self.display()
         buf = io.BytesIO()

@@ -24,7 +24,8 @@ from scipy.stats import beta
 
 from analytics import domain, risk
 from analytics.risk_rules import FAMILIES, FAMILY_ZH, RULE_ZH
-from analytics.sampling import OUTCOMES, RESULT_COLUMNS, now_local, unneutralise
+from analytics.sampling import OUTCOMES, RESULT_COLUMNS, now_local
+from analytics.spreadsheet import unneutralise
 from warehouse import store
 from warehouse.queries import sampling as queries
 
