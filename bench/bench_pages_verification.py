@@ -19,14 +19,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from bench_targets import synthesise  # noqa: E402
+from common import QueryClock, bench_warehouse  # noqa: E402
 from warehouse import store  # noqa: E402
 
 PAGE = "pages/verification.py"
@@ -43,22 +42,8 @@ def measure(path: Path, warm_runs: int, quarter: str | None) -> dict:
     from tests.apptest_support import app_as, clear_caches, ensure_users
     from warehouse.queries import sampling as sampling_queries
 
-    in_queries = [0.0]
+    clock = QueryClock((store, "open_snapshot"), (sampling_queries, "_frame"), (store, "run"))
 
-    def timed(fn):
-        def wrapper(*args, **kwargs):
-            t = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                in_queries[0] += time.perf_counter() - t
-        return wrapper
-
-    # Every read goes through store.open_snapshot (connect) and store.run (query + fetch); the sampling queries
-    # hold their own reference to run.
-    store.open_snapshot = timed(store.open_snapshot)
-    sampling_queries._frame = timed(sampling_queries._frame)
-    store.run = timed(store.run)
 
     ensure_users(path)
     latest = store.query(store.current_snapshot(path), "SELECT max(month) AS m FROM current_submission")["m"][0]
@@ -66,13 +51,13 @@ def measure(path: Path, warm_runs: int, quarter: str | None) -> dict:
     at.session_state["quarter"] = quarter or periods.quarter_of(latest)
 
     def render(action=None) -> tuple[float, float]:
-        in_queries[0] = 0.0
+        clock.reset()
         t = time.perf_counter()
         (action() if action else at).run()
         total = time.perf_counter() - t
         if at.exception:
             raise RuntimeError([e.value for e in at.exception])
-        return total, in_queries[0]
+        return total, clock.seconds
 
     def series(action=None) -> dict:
         cold = render(action)
@@ -101,13 +86,7 @@ def main() -> None:
     if args.measure:  # child process: printed as JSON
         print(json.dumps(measure(Path(args.warehouse), args.warm, args.quarter)))
         return
-    workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-pages-verification-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    path = workdir / "bench.duckdb"
-    if store.current_snapshot(path) is None:
-        t0 = time.perf_counter()
-        n = synthesise(path, args.rows)
-        print(f"synthesised {n:,} project-month rows in {time.perf_counter() - t0:.1f} s ({path})")
+    path = bench_warehouse(args.keep, args.rows, "bench-pages-verification-")
     rows = store.query(store.current_snapshot(path), "SELECT count(*) AS n FROM project_rows")["n"][0]
     env = {**os.environ, "DASHBOARD_TODAY": "2026-11-27"}
     argv = [sys.executable, __file__, "--measure", "--warehouse", str(path), "--warm", str(args.warm)]
@@ -126,7 +105,7 @@ def main() -> None:
         (ct, cq), (wt, wq) = r[what]["cold"], r[what]["warm"]
         print(f"{what:<9} {ct:>10.3f} {cq:>8.3f} {ct - cq:>7.3f}   {wt:>10.3f} {wq:>8.3f} {wt - wq:>7.3f}")
     if not args.keep:
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

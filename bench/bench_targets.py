@@ -16,13 +16,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 
 from warehouse import store  # noqa: E402
+from common import QueryClock, bench_warehouse  # noqa: E402
 
 FIRST_MONTH = dt.date(2023, 1, 1)
 MONTHS = 46  # 2023-01 .. 2026-10
@@ -108,29 +108,17 @@ def measure(path: Path, name: str, warm_runs: int) -> dict:
 
     from warehouse.queries import targets as queries
 
-    sql = [0.0]
+    clock = QueryClock((queries, "_run"), (store, "open_snapshot"))
 
-    def timed(fn):
-        def wrapper(*args, **kwargs):
-            t = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                sql[0] += time.perf_counter() - t
-        return wrapper
-
-    # Reads go through store.open_snapshot (connect) and the queries' _run (query + fetch).
-    queries._run = timed(queries._run)
-    store.open_snapshot = timed(store.open_snapshot)
     fn = getattr(importlib.import_module(PAGE_FUNCTIONS[name]), name)
     snapshot = store.current_snapshot(path)
     runs = []
     for _ in range(1 + warm_runs):
-        sql[0] = 0.0
+        clock.reset()
         t = time.perf_counter()
         fn(snapshot)
         total = time.perf_counter() - t
-        runs.append((total, sql[0]))
+        runs.append((total, clock.seconds))
     warm = sorted(runs[1:])[len(runs[1:]) // 2]
     return {"name": name, "cold": runs[0], "warm": warm}
 
@@ -146,13 +134,7 @@ def main() -> None:
     if args.measure:  # child process: one function, printed as JSON
         print(json.dumps(measure(Path(args.warehouse), args.measure, args.warm)))
         return
-    workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-targets-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    path = workdir / "bench.duckdb"
-    if store.current_snapshot(path) is None:
-        t0 = time.perf_counter()
-        n = synthesise(path, args.rows)
-        print(f"synthesised {n:,} project-month rows in {time.perf_counter() - t0:.1f} s ({path})")
+    path = bench_warehouse(args.keep, args.rows, "bench-targets-")
     env = {**os.environ, "DASHBOARD_TODAY": "2026-11-27"}
     print(f"{'function':<20} {'cold total':>10} {'SQL':>7} {'Python':>7}   {'warm total':>10} {'SQL':>7} {'Python':>7}"
           "   (seconds; cold = first call in a fresh process, warm = median of the next calls)")
@@ -163,7 +145,7 @@ def main() -> None:
         (ct, cs), (wt, ws) = r["cold"], r["warm"]
         print(f"{name:<20} {ct:>10.3f} {cs:>7.3f} {ct - cs:>7.3f}   {wt:>10.3f} {ws:>7.3f} {wt - ws:>7.3f}")
     if not args.keep:
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":
