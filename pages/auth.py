@@ -104,7 +104,7 @@ def login_form() -> None:
     if notice:
         st.warning(notice)
     with st.form("login"):
-        username = st.text_input("用户名")
+        username = st.text_input("用户名", max_chars=accounts.USERNAME_MAX_CHARS)
         password = st.text_input("密码", type="password")
         submitted = st.form_submit_button("登录")
     if submitted:

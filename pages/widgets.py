@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import streamlit as st
 
@@ -12,6 +13,13 @@ from warehouse.queries import submissions as submission_queries
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ROWS = 2000  # rows sent to the browser per table; the xlsx download holds them all
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+
+
+def plain(text: str) -> str:
+    """`text` for st.markdown, shown exactly as written: ASCII punctuation backslash-escaped (CommonMark), so a
+    project or company name from a submission cannot become a link, an image or formatting on another user's screen."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
 def show_figures(figures: tuple[Figure, ...], per_row: int = 4) -> None:
@@ -24,7 +32,7 @@ def show_figures(figures: tuple[Figure, ...], per_row: int = 4) -> None:
 
 def show_table(table: Table, key: str) -> None:
     """A table with its title, definition, 口径说明 and an xlsx download (built only when clicked)."""
-    st.markdown(f"**{table.title}**")
+    st.markdown(f"**{plain(table.title)}**")
     if table.definition:
         st.caption(table.definition)
     widgets = {"date": st.column_config.DateColumn, "number": st.column_config.NumberColumn}

@@ -86,6 +86,8 @@ PRAGMA user_version = 1;
 """
 
 
+USERNAME_MAX_CHARS = 64
+
 def now() -> dt.datetime:
     """Asia/Shanghai local wall time, naive (the warehouse's convention)."""
     return dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
@@ -283,7 +285,7 @@ class AccountStore:
         """Create an account. A reporter needs a unit (name, short name or code); other roles take none."""
         name = _norm(username)
         if not _USERNAME.match(name):
-            raise ValueError(f"用户名“{username}”不合规：2–64 个字符，只含小写字母、数字和 . _ @ -，以字母或数字开头")
+            raise ValueError(f"用户名“{username[:USERNAME_MAX_CHARS]}”不合规：2–64 个字符，只含小写字母、数字和 . _ @ -，以字母或数字开头")
         r = roles.role(role)
         unit_code = None
         if r.bound_to_unit:
@@ -357,7 +359,8 @@ class AccountStore:
             row = self._row(con, name)
         if row is None:
             verify_password(password, _dummy_hash())
-            self.audit("login_failure", name, "未知用户名")
+            # What an anonymous caller typed is logged, but never more than a username can be long.
+            self.audit("login_failure", name[:USERNAME_MAX_CHARS], "未知用户名")
             return LoginResult(None, "bad_credentials")
         acc = _account(row)
         if acc.locked_until and acc.locked_until > t:
