@@ -1,5 +1,7 @@
 """Load on results day: N concurrent browser sessions open the live ranking on the real server.
 
+One visitor goes first (cold cache: the ranking is computed); then N sessions log in and open it at once.
+
 Prints the median and p95 time from "log-in clicked" to "ranking table visible", and the server's peak RSS.
 Uses a demo warehouse (built with `make demo` or given with --warehouse) and Debian's Chromium; traffic stays on
 127.0.0.1. Not a test: run `python bench/bench_browser_load.py --sessions 10`.
@@ -57,7 +59,10 @@ def session(url: str, username: str, results: list, errors: list) -> None:
             t0 = time.monotonic()
             page.get_by_role("button", name="登录").click()
             page.get_by_role("link", name="实时排名").click()
-            page.locator("[data-testid='stDataFrame'] [role='gridcell']").first.wait_for(timeout=180_000)
+            page.get_by_role("heading", name="综合排名").wait_for(timeout=180_000)
+            # the grid's cells live in an accessibility table that is attached, not "visible"
+            page.locator("[data-testid='stDataFrame'] [role='gridcell']").first.wait_for(state="attached",
+                                                                                          timeout=180_000)
             results.append(time.monotonic() - t0)
             browser.close()
     except Exception as exc:  # noqa: BLE001 - reported, not hidden
@@ -102,7 +107,9 @@ def main() -> int:
 
         sampler = threading.Thread(target=sample_rss)
         sampler.start()
-        results, errors = [], []
+        first, errors = [], []
+        session(url, "bench00", first, errors)  # the first visitor computes the ranking; the rest find it cached
+        results = []
         threads = [threading.Thread(target=session, args=(url, f"bench{i:02d}", results, errors))
                    for i in range(args.sessions)]
         t0 = time.monotonic()
@@ -117,6 +124,8 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
     results.sort()
+    if first:
+        print(f"首位访问者（缓存为空，需计算排名）：登录到排名表可见 {first[0]:.2f} s")
     print(f"并发会话 {args.sessions}：成功 {len(results)}，失败 {len(errors)}，总用时 {wall:.1f} s")
     if results:
         p95 = results[min(len(results) - 1, int(round(0.95 * (len(results) - 1))))]
