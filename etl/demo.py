@@ -1596,8 +1596,10 @@ def _summary_zh(s: DemoSummary, seconds: float) -> str:
 
 def main(argv: list[str]) -> int:
     """`python -m etl demo --out DIR [--seed N] [--start YYYY-MM] [--end YYYY-MM] [--scale X]` (argv after `demo`)."""
-    parser = argparse.ArgumentParser(prog="python -m etl demo", description="生成甘肃省招商引资项目月报演示数据")
+    parser = argparse.ArgumentParser(prog="python -m etl demo", description="生成甘肃省招商引资项目月报演示数据"
+                                     "（只写文件，不写数据仓库；加载请用 python -m etl load）")
     parser.add_argument("--out", required=True, help="输出目录")
+    parser.add_argument("--warehouse", help="为与其他命令一致而接受此参数，但不使用：演示数据只写文件，不写数据仓库")
     parser.add_argument("--seed", type=int, default=20241, help="随机种子（相同种子生成完全相同的文件）")
     parser.add_argument("--start", default="2023-01", help="起始统计月份，如 2023-01")
     parser.add_argument("--end", default=None, help="结束统计月份，默认为上一个完整月份")

@@ -14,6 +14,7 @@ import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePath
 
 import fastexcel
@@ -85,6 +86,7 @@ class RawTable:
     header_row_no: int
 
 
+@lru_cache(maxsize=4096)  # header cells repeat from file to file
 def header_key(text: object) -> str:
     """How header cells are compared: no spaces, full-width and half-width brackets alike (NFKC)."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
@@ -141,12 +143,12 @@ def _xlsx_grid(name: str, data: bytes, sheet: str | None, max_rows: int) -> pl.D
                                    n_rows=max_rows + ROW_SLACK)
         if loaded.total_height > loaded.height:
             raise FileRejected(f"“{name}”超过 {max_rows:,} 行的上限，请拆分后分别报送")
-        grid = pl.from_arrow(loaded.to_arrow())
+        grid = loaded.to_polars()
     except fastexcel.FastExcelError as exc:
         raise FileRejected(f"“{name}”已损坏或不是有效的 xlsx 文件，无法读取（{_first_line(exc)}），"
                            f"请重新导出后报送") from None
     # Blank cells are already null; a date cell arrives as "YYYY-MM-DD 00:00:00": keep the ISO date the user sees.
-    return grid.select(pl.col(c).str.strip_chars().str.strip_suffix(" 00:00:00") for c in grid.columns)
+    return grid.select(pl.all().str.strip_chars().str.strip_suffix(" 00:00:00"))
 
 
 def _first_line(exc: Exception) -> str:
@@ -220,10 +222,7 @@ def _csv_grid_utf8(name: str, utf8: bytes, columns: Sequence[Column]) -> tuple[p
             raise _NotUtf8 from None
         raise FileRejected(f"“{name}”的 CSV 格式有误，无法读取（{_first_line(exc)}），"
                            f"请用 Excel 另存为 CSV 后重新报送") from None
-    # Two passes (one fused expression would strip twice): strip surrounding spaces, then empty cells to null.
-    grid = grid.select(pl.col(c).str.strip_chars() for c in grid.columns)
-    grid = grid.select(pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)).alias(c) for c in grid.columns)
-    return grid, header_idx + 1
+    return grid.select(pl.all().str.strip_chars().replace("", None)), header_idx + 1  # empty cells are null
 
 
 # --------------------------------------------------------------------------- header and rows
@@ -271,15 +270,19 @@ def _table_from_grid(name: str, grid: pl.DataFrame, first_row_no: int, columns: 
     """`grid`: every cell as stripped text, blank cells null; its first row is Excel row `first_row_no`."""
     header_idx, positions = _find_header(name, grid.head(HEADER_SEARCH_ROWS).rows(), columns)
     names = grid.columns
-    body = grid.slice(header_idx + 1).with_row_index(ROW_NO, offset=first_row_no + header_idx + 1)
-    frame = body.select(
-        pl.col(ROW_NO).cast(pl.Int32),
-        *[(pl.col(names[positions[c.key]]) if c.key in positions else pl.lit(None, pl.String)).alias(c.key)
-          for c in columns],
+    rows_input = grid.height - header_idx - 1
+    frame = (
+        grid.lazy()
+        .slice(header_idx + 1)
+        .with_row_index(ROW_NO, offset=first_row_no + header_idx + 1)
+        .select(
+            pl.col(ROW_NO).cast(pl.Int32),
+            *[(pl.col(names[positions[c.key]]) if c.key in positions else pl.lit(None, pl.String)).alias(c.key)
+              for c in columns],
+        )
+        .filter(~pl.all_horizontal(pl.exclude(ROW_NO).is_null()))  # blank rows
+        .collect()
     )
-    rows_input = frame.height
-    blank = pl.all_horizontal(pl.exclude(ROW_NO).is_null())
-    frame = frame.filter(~blank)
     if frame.height and _is_total_row(frame.row(-1)[1:]):
         frame = frame.slice(0, frame.height - 1)
     rows_ignored = rows_input - frame.height

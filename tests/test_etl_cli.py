@@ -163,3 +163,59 @@ def test_sigkill_mid_load_leaves_the_warehouse_unchanged(warehouse, write_submis
     assert rep.outcome == "loaded" and rep.rows_loaded == 130_000
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert counts(con) == (before[0] + 1, before[1] + 130_000, before[2] + 1)
+
+
+# --------------------------------------------------------------------------- progress bar, demo --warehouse
+
+def _load_with_stderr_on_a_terminal(args: list, columns: int) -> str:
+    """Run `python -m etl load ARGS` with stderr on a pseudo-terminal of `columns` columns (0: never sized)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24 if columns else 0, columns, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "etl", "load", *map(str, args)], cwd=ROOT, env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert proc.wait(timeout=300) == 0
+    return out.decode("utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("columns", [100, 0])
+def test_load_shows_a_progress_bar_on_a_terminal(write_submission, project_row, warehouse, columns):
+    paths = [write_submission([project_row(i)], f"{i}.csv") for i in range(1, 5)]
+    shown = _load_with_stderr_on_a_terminal([*paths, "--warehouse", warehouse], columns)
+    assert "加载: 100%" in shown and "4/4" in shown
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(write_submission, project_row, warehouse):
+    paths = [write_submission([project_row(i)], f"{i}.csv") for i in range(1, 5)]
+    proc, _ = etl("load", *paths, "--warehouse", warehouse)
+    assert proc.returncode == 0 and "加载:" not in proc.stderr and "4/4" not in proc.stderr
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_demo_accepts_warehouse_and_writes_files_only(tmp_path, capsys):
+    from etl import demo
+
+    out, warehouse = tmp_path / "demo", tmp_path / "w.duckdb"
+    assert demo.main(["--out", str(out), "--warehouse", str(warehouse), "--start", "2025-05", "--end", "2025-05",
+                      "--scale", "0.05", "--clean"]) == 0
+    assert any((out / "submissions").iterdir()) and not warehouse.exists()
+    assert store.current_snapshot(warehouse) is None
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        demo.main(["--help"])
+    assert "只写文件，不写数据仓库" in capsys.readouterr().out

@@ -10,7 +10,7 @@ import pytest
 from etl import load as load_module
 from etl.load import load_files, validate_file
 from etl.reference import load_five_hundred
-from etl.report import report_xlsx
+from etl.report import report_dict, report_xlsx
 from warehouse import store
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
@@ -233,3 +233,147 @@ def test_report_xlsx_lists_files_and_issues_and_neutralises_formulas(project_row
     assert detail[2][:5] == ("a.csv", 3, "本月到位资金（万元）", "'-5", "警告")
     assert detail[3][0] == "b.txt" and detail[3][1] is None and detail[3][4] == "拒收"
     assert all(c.data_type != "f" for row in wb["问题明细"].iter_rows() for c in row)
+
+
+# --------------------------------------------------------------------------- a batch of many files
+
+def _month(rows: list[dict], month: str) -> list[dict]:
+    return [dict(r, **{"统计月份": month}) for r in rows]
+
+
+def test_month_to_month_checks_across_load_sessions(warehouse, project_row, submission_bytes):
+    """Last month's rows come from the warehouse when they were loaded by an earlier command."""
+    feb = _month([project_row(1, **{"累计到位资金（万元）": "200"}),
+                  project_row(2, **{"累计到位资金（万元）": "200", "项目状态": "已投产", "投产日期": "2025-02-20"})],
+                 "2025-02")
+    load_files([("02.csv", submission_bytes(feb, "a.csv"))], warehouse=warehouse)
+    mar = [project_row(1, **{"累计到位资金（万元）": "333"}), project_row(2)]
+    [rep] = load_files([("03.csv", submission_bytes(mar, "a.csv"))], warehouse=warehouse)
+    assert [(i.row_no, i.code) for i in rep.issues] == [(2, "cum_mismatch"), (3, "status_backwards")]
+    assert "不等于上月累计 200 加本月到位 100（应为 300）" in rep.issues[0].message
+
+
+def test_next_month_in_the_same_load_is_checked_against_the_superseding_version(warehouse, project_row,
+                                                                               submission_bytes):
+    feb_v1 = _month([project_row(1, **{"累计到位资金（万元）": "150"})], "2025-02")
+    feb_v2 = _month([project_row(1, **{"累计到位资金（万元）": "200"})], "2025-02")  # corrected: 200 + 100 = 300
+    reports = load_files([("02.csv", submission_bytes(feb_v1, "a.csv")), ("02_v2.csv", submission_bytes(feb_v2, "a.csv")),
+                          ("03.csv", submission_bytes([project_row(1)], "a.csv"))], warehouse=warehouse)
+    assert [(r.outcome, r.version, r.warnings) for r in reports] == [("loaded", 1, 0), ("loaded", 2, 0),
+                                                                    ("loaded", 1, 0)]
+    assert reports[1].superseded_version == 1
+
+
+def test_same_bytes_twice_in_one_load(warehouse, project_row, submission_bytes):
+    data = submission_bytes([project_row(1)], "a.csv")
+    reports = load_files([("a.csv", data), ("again.csv", data)], warehouse=warehouse)
+    assert [(r.outcome, r.version) for r in reports] == [("loaded", 1), ("duplicate", 1)]
+    assert one(warehouse, "SELECT count(*) FROM submission_versions") == 1
+
+
+def test_a_file_that_fails_to_write_is_not_last_month_of_the_next(warehouse, project_row, submission_bytes,
+                                                                 monkeypatch):
+    real = load_module._insert_submission
+
+    def flaky(con, report, validated, load_id):
+        if report.file_name == "02.csv":
+            raise RuntimeError("磁盘已满")
+        return real(con, report, validated, load_id)
+
+    monkeypatch.setattr(load_module, "_insert_submission", flaky)
+    feb = _month([project_row(1, **{"累计到位资金（万元）": "50"})], "2025-02")  # would contradict March's 300
+    reports = load_files([("02.csv", submission_bytes(feb, "a.csv")), ("03.csv", submission_bytes([project_row(1)],
+                                                                                                 "a.csv"))],
+                         warehouse=warehouse)
+    assert [(r.outcome, r.internal_error, r.warnings) for r in reports] == [("rejected", True, 0),
+                                                                           ("loaded", False, 0)]
+    assert q(warehouse, "SELECT month FROM submission_versions").rows() == [(dt.date(2025, 3, 1),)]
+
+
+def test_a_validation_fault_is_reported_for_its_file_only(warehouse, project_row, submission_bytes, monkeypatch):
+    real = load_module.validate_batch
+
+    def fragile(files):
+        if any(f.unit.code == "620500" for f in files):
+            raise RuntimeError("校验出错")
+        return real(files)
+
+    monkeypatch.setattr(load_module, "validate_batch", fragile)
+    tianshui = project_row(1, **{"报送单位": "天水市", "所在县区": "秦州区"})
+    reports = load_files([("lz.csv", submission_bytes([project_row(1)], "a.csv")),
+                          ("ts.csv", submission_bytes([tianshui], "a.csv")),
+                          ("xq.csv", submission_bytes([project_row(1, **{"报送单位": "兰州新区", "所在县区": ""})],
+                                                      "a.csv"))], warehouse=warehouse)
+    assert [(r.file_name, r.outcome, r.internal_error) for r in reports] == [
+        ("lz.csv", "loaded", False), ("ts.csv", "rejected", True), ("xq.csv", "loaded", False)]
+    assert "校验出错" in reports[1].summary_zh
+
+
+def test_batches_change_nothing_but_speed(tmp_path, project_row, submission_bytes, monkeypatch):
+    """Loading file by file (batches of one) and in batches gives the same warehouse and the same reports."""
+    units = [("兰州市", "城关区"), ("天水市", "秦州区"), ("张掖市", "甘州区")]
+    files = []
+    for m, month in enumerate(("2025-01", "2025-02", "2025-03")):
+        for u, (unit, county) in enumerate(units):
+            rows = [project_row(i, **{"报送单位": unit, "所在县区": county, "统计月份": month,
+                                      "累计到位资金（万元）": str(100 * (m + 1) + (15 * u * m if i == 2 else 0))})
+                    for i in range(1, 5)]  # LZ-0002 of 天水 and 张掖 disagrees with last month
+            rows[2] = dict(rows[2], **{"累计到位资金（万元）": "1500"} if u == 1 else {})  # above the signed 1000
+            rows[3] = dict(rows[3], **{"签约金额（万元）": "约500"} if u == m else {})  # quarantined
+            files.append((f"{unit}-{month}.csv", submission_bytes(rows, "a.csv")))
+    files.insert(4, files[1])  # a duplicate
+    files.append(("天水市-2025-02-v2.csv", submission_bytes(
+        [project_row(1, **{"报送单位": "天水市", "所在县区": "秦州区", "统计月份": "2025-02"})], "a.csv")))
+
+    def load(batch_files: int, name: str):
+        monkeypatch.setattr(load_module, "BATCH_FILES", batch_files)
+        wh = tmp_path / name / "w.duckdb"
+        reports = load_files(files, warehouse=wh, received_at="2025-04-01")
+        tables = {t: q(wh, f"SELECT * EXCLUDE (submission_id) FROM {t} ORDER BY ALL").rows()
+                  for t in ("project_rows", "quarantine_rows", "row_warnings")}
+        return [report_dict(r) for r in reports], tables
+
+    one_by_one, batched = load(1, "single"), load(64, "batched")
+    assert one_by_one == batched
+    reports, tables = batched
+    assert [r["outcome"] for r in reports].count("duplicate") == 1
+    assert {w[2] for w in tables["row_warnings"]} == {"cum_mismatch", "cum_above_signed"}
+    assert len(tables["quarantine_rows"]) == 3
+
+
+def test_reloading_loaded_files_does_not_parse_them_again(warehouse, project_row, submission_bytes, monkeypatch):
+    files = [(f"{i}.csv", submission_bytes([project_row(i)], "a.csv")) for i in range(1, 5)]
+    load_files(files[:3], warehouse=warehouse)
+    parsed = []
+    real = load_module.read_table
+    monkeypatch.setattr(load_module, "read_table", lambda name, data: parsed.append(name) or real(name, data))
+    reports = load_files(files, warehouse=warehouse)
+    assert [r.outcome for r in reports] == ["duplicate"] * 3 + ["loaded"]
+    assert parsed == ["4.csv"]
+
+
+def test_read_ahead_keeps_order_and_bounds_what_is_held(monkeypatch):
+    """Worker threads read ahead, but never more than READ_AHEAD_FILES files or READ_AHEAD_BYTES at once."""
+    from concurrent.futures import Future
+
+    monkeypatch.setattr(load_module, "READ_AHEAD_FILES", 3)
+    monkeypatch.setattr(load_module, "READ_AHEAD_BYTES", 100)
+    sizes = [10, 30, 60, 50, 200, 5, 5]  # the 200-byte file is read alone
+    items = [load_module._Item(f"{i}.csv", None, b"x" * n) for i, n in enumerate(sizes)]
+    held, moments = [], []
+
+    class Pool:
+        def submit(self, fn, item, state):
+            held.append(item)
+            moments.append((len(held), sum(len(i.data) for i in held)))
+            done = Future()
+            done.set_result(item.name)
+            return done
+
+    seen = []
+    for item, prepared in load_module._read_ahead(items, None, Pool()):
+        assert prepared == item.name and held.pop(0) is item
+        seen.append(item.name)
+    assert seen == [i.name for i in items]
+    assert max(files for files, _ in moments) == 3 and (3, 100) in moments
+    assert all(size <= 100 or files == 1 for files, size in moments) and (1, 200) in moments

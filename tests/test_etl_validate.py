@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from etl.read import FileRejected, read_table
-from etl.validate import Context, ReferenceList, file_identity, validate_rows
+from etl.validate import Context, ReferenceList, Submission, file_identity, validate_batch, validate_rows
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
@@ -245,9 +245,51 @@ def test_frames_in_uneven_chunks(submission_bytes, project_row):
     rows[25] = project_row(26, **{"签约金额（万元）": "约500"})
     rows[26] = project_row(27, **{"签约金额（万元）": "5亿"})
     raw = read_table("a.csv", submission_bytes(rows, "a.csv"))
-    chunked = pl.concat([raw.frame.slice(0, 10), raw.frame.slice(10, 10), raw.frame.slice(20)], rechunk=False)
+    whole = raw.frame.rechunk()
+    chunked = pl.concat([whole.slice(0, 10), whole.slice(10, 10), whole.slice(20)], rechunk=False)
     raw.frame = chunked.with_columns(raw.frame.get_column("row_no"))
     assert raw.frame.get_column("signed_amount_wan").n_chunks() == 3
     unit, month = file_identity(raw)
     v = validate_rows(raw, unit, month)
     assert v.quarantine["row_no"].to_list() == [27, 28]
+
+
+# --------------------------------------------------------------------------- many files in one pass
+
+def test_a_batch_gives_each_file_what_it_would_get_alone(submission_bytes, project_row):
+    """validate_batch keeps every per-file rule per file: units and counties, duplicate 项目编号, last month, lists."""
+    tianshui = {"报送单位": "天水市", "所在县区": "秦州区"}
+    claim = {"三个500强类别": "世界500强"}
+    files = [
+        # 兰州: 城关区 is its county; LZ-0002 twice (quarantined); LZ-0001's cumulative disagrees with last month.
+        ([project_row(1, **claim), project_row(2), project_row(3, **{"项目编号": "LZ-0002"})],
+         Context(previous=previous(("LZ-0001", "已投产", Decimal("100"))),
+                 five_hundred=[reference(companies=["示范投资有限公司1"])])),
+        # 天水: 城关区 is not its county; the same 项目编号 as 兰州's (fine: another file) and no last month (兰州's
+        # would flag LZ-0001); the same claim checked against another year's list.
+        ([project_row(1, **tianshui, **claim), project_row(2, **{"报送单位": "天水市"}), project_row(3, **tianshui)],
+         Context(five_hundred=[reference(year=2023)])),
+        # 兰州新区: no counties, no context at all.
+        ([project_row(4, **{"报送单位": "兰州新区", "所在县区": ""}), project_row(5, **{"报送单位": "兰州新区"})],
+         Context()),
+    ]
+    batch = []
+    for rows, context in files:
+        raw = read_table("a.csv", submission_bytes(rows, "a.csv"))
+        batch.append(Submission(raw, *file_identity(raw), context))
+    together = validate_batch(batch)
+    alone = [validate_rows(f.raw, f.unit, f.month, f.context) for f in batch]
+    for got, want in zip(together, alone, strict=True):
+        for part in ("rows", "quarantine", "warnings", "issues"):
+            assert getattr(got, part).equals(getattr(want, part)), part
+    lz, ts, xq = (v.issues.select("row_no", "code").rows() for v in together)
+    assert lz == [(2, "cum_mismatch"), (2, "status_backwards"), (3, "duplicate_project_id"),
+                  (4, "duplicate_project_id")]
+    assert ts == [(2, "five_hundred_unverified"), (3, "bad_county")]
+    assert "不在 2023 年世界500强名录中" in together[1].issues["message"][0]
+    assert "值“城关区”不是天水市的县区" in together[1].issues["message"][1]
+    assert xq == [(3, "bad_county")] and "兰州新区没有下辖县区" in together[2].issues["message"][0]
+
+
+def test_an_empty_batch_is_nothing():
+    assert validate_batch([]) == []
