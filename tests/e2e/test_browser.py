@@ -92,7 +92,12 @@ def test_live_ranking_table_equals_warehouse(login, demo_env):
 
     page = login("leader")
     open_page(page, "实时排名")
-    cells = grid_cells(page)
+    top = expected.row(0, named=True)["unit_name"]
+    for _ in range(120):  # the grid fills its cells after the page has settled; wait for the data, not a timer
+        cells = grid_cells(page)
+        if top in cells:
+            break
+        page.wait_for_timeout(500)
     for row in expected.head(5).iter_rows(named=True):
         i = cells.index(row["unit_name"])
         assert cells[i - 2] == str(row["rank"])
