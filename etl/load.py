@@ -355,9 +355,10 @@ def _insert_submission(con: duckdb.DuckDBPyConnection, report: FileReport, valid
         [report.unit_code, report.month, report.version, report.received_at, report.deadline, report.is_late,
          report.file_name, report.sha256, load_id, report.rows_input, report.rows_loaded, report.rows_quarantined,
          report.rows_ignored, report.warnings]).fetchall()
-    # DuckDB reads these polars frames by their variable names (replacement scans): cheaper than registering a
-    # view per frame, which changes the catalog in every transaction.
-    etl_rows, etl_quarantine, etl_warnings = (f.__arrow_c_stream__() for f in (validated.rows, validated.quarantine, validated.warnings))  # EXPERIMENT
+    # DuckDB reads these Arrow streams of the polars frames by their variable names (replacement scans): cheaper
+    # than registering a view per frame, which changes the catalog in every transaction.
+    etl_rows, etl_quarantine, etl_warnings = (
+        f.__arrow_c_stream__() for f in (validated.rows, validated.quarantine, validated.warnings))
     inserts = [f"INSERT INTO {table} BY NAME SELECT *, {submission_id:d} AS submission_id FROM {name}"
                for table, name, frame in (("project_rows", "etl_rows", validated.rows),
                                           ("quarantine_rows", "etl_quarantine", validated.quarantine),
