@@ -17,6 +17,11 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
+# Test-only tools (pytest, playwright, openpyxl to read back exports, ruff) on top of the runtime.
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
 venv: $(BIN)/.installed
 
 # Build the demo warehouse only when there is none: demo files -> load (with realistic received times) -> accounts.
@@ -36,7 +41,8 @@ demo: $(WAREHOUSE)
 run: $(BIN)/.installed $(WAREHOUSE)
 	WAREHOUSE=$(WAREHOUSE) $(BIN)/streamlit run app.py --server.port $(PORT)
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed-dev
+	$(BIN)/ruff check --no-cache .
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 # Benchmarks print figures (not part of `make test`); each compares with a baseline in the same run.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import periods
+from core import periods
 from pages import auth, data
 from warehouse.queries import submissions as submission_queries
 

@@ -16,10 +16,12 @@ import json
 import sys
 import unicodedata
 
-from analytics.indicator_config import IndicatorConfigError, load_indicator_config
-from analytics.periods import parse_quarter, quarter_zh
-from analytics.publication import PublicationRefused, publish
-from analytics.ranking import WEIGHT_SCHEMES, Ranking, RankingError, rank_quarter
+from analytics.publication.archive import PublicationRefused, publish
+from analytics.ranking.composite import WEIGHT_SCHEMES, Ranking, rank_quarter
+from analytics.ranking.indicator_config import IndicatorConfigError, load_indicator_config
+from analytics.ranking.normalise import RankingError
+from analytics.verification import sample_cli
+from core.periods import parse_quarter, quarter_zh
 from warehouse import store
 
 EXIT_OK, EXIT_FAILURE = 0, 1
@@ -161,9 +163,7 @@ def _publish(args, config) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sample"]:
-        from analytics import sampling_cli  # written separately; imported only when asked for
-
-        return sampling_cli.main(argv[1:])
+        return sample_cli.main(argv[1:])
     json_out = "--json" in argv
     try:
         args = build_parser().parse_args(argv)

@@ -33,12 +33,12 @@ def generate(n: int, unit_code: str, seed: int):
     import numpy as np
     import polars as pl
 
-    from analytics import domain
-    from etl.parse import uscc_check_char
-    from etl.read import SUBMISSION_COLUMNS
+    from core import catalog
+    from core.template import SUBMISSION_COLUMNS
+    from core.uscc import uscc_check_char
 
     rng = np.random.default_rng(seed)
-    unit = domain.unit_lookup()[unit_code]
+    unit = catalog.unit_lookup()[unit_code]
     usccs = []
     for k in range(2000):
         body = f"91{unit_code}MA{k:07d}"
@@ -55,7 +55,7 @@ def generate(n: int, unit_code: str, seed: int):
         "报送单位": np.full(n, unit.name), "统计月份": np.full(n, "2025-03"),
         "项目编号": [f"{unit_code}-{i:06d}" for i in range(n)], "项目名称": [f"招商项目{i}" for i in range(n)],
         "所在县区": rng.choice(list(unit.counties) or [""], n),
-        "所属产业链": rng.choice([*domain.chains(), "其他"], n),
+        "所属产业链": rng.choice([*catalog.chains(), "其他"], n),
         "投资方名称": [f"投资企业{k}" for k in rng.integers(0, 2000, n)],
         "投资方统一社会信用代码": rng.choice(usccs, n),
         "投资方来源地": rng.choice(["广东省", "浙江省", "北京市", "香港", "新加坡"], n),

@@ -25,10 +25,10 @@ os.environ.setdefault("DASHBOARD_TODAY", "2026-11-27")
 
 from bench_targets import synthesise  # noqa: E402  (same folder)
 
-from analytics import domain  # noqa: E402
-from analytics.indicator_config import load_indicator_config  # noqa: E402
-from analytics.publication import publish  # noqa: E402
-from analytics.ranking import rank_quarter  # noqa: E402
+from analytics.publication.archive import publish
+from analytics.ranking.composite import rank_quarter
+from analytics.ranking.indicator_config import load_indicator_config
+from core import catalog
 from tests.apptest_support import app_as, clear_caches  # noqa: E402
 from warehouse import store  # noqa: E402
 from warehouse.queries import ranking as queries  # noqa: E402
@@ -71,7 +71,7 @@ def main() -> None:
         config = load_indicator_config()
         ranking = rank_quarter(store.current_snapshot(path), args.quarter, config)
         publish(path, ranking, config, by="bench", incomplete_reason="基准测试")
-    rows = store.query(store.current_snapshot(path), "SELECT count(*) AS n FROM fact_project_month")["n"][0]
+    rows = store.frame(store.current_snapshot(path), "SELECT count(*) AS n FROM fact_project_month")["n"][0]
     print(f"{rows:,} project-month rows; quarter {args.quarter}; warm = median of {args.warm} runs")
     print(f"{'page':<14} {'cold (s)':>9} {'warm (s)':>9}")
     for title, page in PAGES.items():
@@ -81,7 +81,7 @@ def main() -> None:
         cold, warm = timed_runs(at, args.warm)
         print(f"{title:<14} {cold:>9.3f} {warm:>9.3f}")
         if page == PAGES["实时排名"]:
-            picks = iter([u.code for u in domain.units()] * args.warm)
+            picks = iter([u.code for u in catalog.units()] * args.warm)
             _, drill = timed_runs(at, args.warm, lambda a: a.selectbox(key="live_unit").set_value(next(picks)))
             print(f"{'  换单位详情':<12} {'':>9} {drill:>9.3f}")
 

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from common import QueryClock, bench_warehouse  # noqa: E402
+
 from warehouse import store  # noqa: E402
 
 PAGES = {
@@ -37,11 +38,12 @@ PAGES = {
 def measure(path: Path, page: str, warm_runs: int) -> dict:
     """In this (fresh) process: render `page` cold, then warm; then one drill-down cold and warm."""
     os.environ["WAREHOUSE"] = str(path)
-    import analytics.lifecycle  # noqa: F401  (imported before timing: cold means no cached data, not no modules)
-    import analytics.major_projects  # noqa: F401
-    import analytics.targets  # noqa: F401
     import plotly.graph_objects  # noqa: F401
-    from analytics import periods
+
+    import analytics.targets.doubling  # noqa: F401
+    import analytics.targets.lifecycle  # noqa: F401  (imported before timing: cold means no cached data, not no modules)
+    import analytics.targets.province  # noqa: F401
+    from core import periods
     from tests.apptest_support import app_as, clear_caches, ensure_users
     from warehouse.queries import targets as target_queries
 
@@ -49,7 +51,7 @@ def measure(path: Path, page: str, warm_runs: int) -> dict:
 
 
     ensure_users(path)
-    latest = store.query(store.current_snapshot(path), "SELECT max(month) AS m FROM current_submission")["m"][0]
+    latest = store.frame(store.current_snapshot(path), "SELECT max(month) AS m FROM current_submission")["m"][0]
     file, (drill_key, drill_value) = PAGES[page]
     at = app_as("admin", path, file, timeout=300)
     at.session_state["quarter"] = periods.quarter_of(latest)
@@ -87,7 +89,7 @@ def main() -> None:
         print(json.dumps(measure(Path(args.warehouse), args.measure, args.warm)))
         return
     path = bench_warehouse(args.keep, args.rows, "bench-pages-targets-")
-    rows = store.query(store.current_snapshot(path), "SELECT count(*) AS n FROM project_rows")["n"][0]
+    rows = store.frame(store.current_snapshot(path), "SELECT count(*) AS n FROM project_rows")["n"][0]
     print(f"warehouse: {rows:,} project-month rows; AppTest renders as admin, seconds (first = first render in a "
           f"fresh process, cold = data caches cleared, warm = median of {args.warm}); queries = connect + SQL + fetch")
     print(f"{'page':<16} {'what':<7} {'cold total':>10} {'queries':>8} {'rest':>7}   {'warm total':>10} {'queries':>8} "

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from common import QueryClock, bench_warehouse  # noqa: E402
+
 from warehouse import store  # noqa: E402
 
 PAGE = "pages/verification.py"
@@ -34,11 +35,12 @@ PAGE = "pages/verification.py"
 def measure(path: Path, warm_runs: int, quarter: str | None) -> dict:
     """In this (fresh) process: render the page cold, then warm; then each interaction cold and warm."""
     os.environ["WAREHOUSE"] = str(path)
-    import analytics.sampling  # noqa: F401  (imported before timing: cold means no cached data, not no modules)
-    import analytics.verification  # noqa: F401
     import plotly.graph_objects  # noqa: F401
     import sklearn.linear_model  # noqa: F401
-    from analytics import periods
+
+    import analytics.verification.results  # noqa: F401
+    import analytics.verification.sampling  # noqa: F401  (imported before timing: cold means no cached data, not no modules)
+    from core import periods
     from tests.apptest_support import app_as, clear_caches, ensure_users
     from warehouse.queries import sampling as sampling_queries
 
@@ -46,7 +48,7 @@ def measure(path: Path, warm_runs: int, quarter: str | None) -> dict:
 
 
     ensure_users(path)
-    latest = store.query(store.current_snapshot(path), "SELECT max(month) AS m FROM current_submission")["m"][0]
+    latest = store.frame(store.current_snapshot(path), "SELECT max(month) AS m FROM current_submission")["m"][0]
     at = app_as("admin", path, PAGE, timeout=900)
     at.session_state["quarter"] = quarter or periods.quarter_of(latest)
 
@@ -87,7 +89,7 @@ def main() -> None:
         print(json.dumps(measure(Path(args.warehouse), args.warm, args.quarter)))
         return
     path = bench_warehouse(args.keep, args.rows, "bench-pages-verification-")
-    rows = store.query(store.current_snapshot(path), "SELECT count(*) AS n FROM project_rows")["n"][0]
+    rows = store.frame(store.current_snapshot(path), "SELECT count(*) AS n FROM project_rows")["n"][0]
     env = {**os.environ, "DASHBOARD_TODAY": "2026-11-27"}
     argv = [sys.executable, __file__, "--measure", "--warehouse", str(path), "--warm", str(args.warm)]
     out = subprocess.run(argv + (["--quarter", args.quarter] if args.quarter else []),

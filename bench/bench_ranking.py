@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_targets import synthesise  # noqa: E402  (same folder)
 
-from analytics import ranking  # noqa: E402
-from analytics.indicator_config import DEFAULT_PATH, parse_indicator_config  # noqa: E402
+from analytics.ranking import composite, robustness
+from analytics.ranking.indicator_config import DEFAULT_PATH, parse_indicator_config
 from warehouse import store  # noqa: E402
 from warehouse.queries import ranking as queries  # noqa: E402
 
@@ -75,21 +75,21 @@ def main() -> None:
         n = synthesise(path, args.rows)
         print(f"synthesised {n:,} project-month rows in {time.perf_counter() - t:.1f} s ({path})")
     snapshot = store.current_snapshot(path)
-    rows = store.query(snapshot, "SELECT count(*) AS n FROM fact_project_month")["n"][0]
+    rows = store.frame(snapshot, "SELECT count(*) AS n FROM fact_project_month")["n"][0]
 
     text = DEFAULT_PATH.read_text(encoding="utf-8").replace("draws = 1000", f"draws = {args.draws}")
     config = parse_indicator_config(text, "bench")
     sql, mc = Clock(), Clock()
-    queries.session = sql.wrap_session(queries.session)
+    store.session = sql.wrap_session(store.session)
     for name in ("unit_months", "project_ledger", "verification_findings"):
         setattr(queries, name, sql.wrap(getattr(queries, name)))
-    ranking.monte_carlo_ranks = mc.wrap(ranking.monte_carlo_ranks)
+    robustness.monte_carlo_ranks = mc.wrap(robustness.monte_carlo_ranks)
 
     timings = []
     for _ in range(1 + args.runs):
         sql.spent = mc.spent = 0.0
         t = time.perf_counter()
-        result = ranking.rank_quarter(snapshot, QUARTER, config)
+        result = composite.rank_quarter(snapshot, QUARTER, config)
         total = time.perf_counter() - t
         timings.append((total, sql.spent, mc.spent))
 
@@ -104,7 +104,7 @@ def main() -> None:
     show("cold (1st)", *timings[0])
     warm = timings[1:]
     median = statistics.median(t[0] for t in warm)
-    show(f"warm (median)", *min(warm, key=lambda t: abs(t[0] - median)))
+    show("warm (median)", *min(warm, key=lambda t: abs(t[0] - median)))
 
 
 if __name__ == "__main__":

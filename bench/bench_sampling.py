@@ -84,14 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, __file__, "--synthesise-only", "--warehouse", str(args.warehouse),
                         "--projects", str(args.projects), "--months", str(args.months)], check=True)
 
-    from analytics import risk, sampling
+    from analytics.verification import sampling, scoring
 
     snap = store.current_snapshot(args.warehouse)
-    rows = store.query(snap, "SELECT count(*) AS n FROM project_rows")["n"][0]
+    rows = store.frame(snap, "SELECT count(*) AS n FROM project_rows")["n"][0]
     t0 = time.perf_counter()
-    inputs = risk.load_inputs(snap, QUARTER, args.months)
+    inputs = scoring.load_inputs(snap, QUARTER, args.months)
     t1 = time.perf_counter()
-    result = risk.score_projects(inputs)
+    result = scoring.score_projects(inputs)
     t2 = time.perf_counter()
     sample = sampling.draw(result.projects, QUARTER, sampling.Design.from_config(
         round(0.05 * result.projects.height), seed=1), history_months=args.months)

@@ -21,8 +21,9 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 
-from warehouse import store  # noqa: E402
 from common import QueryClock, bench_warehouse  # noqa: E402
+
+from warehouse import store  # noqa: E402
 
 FIRST_MONTH = dt.date(2023, 1, 1)
 MONTHS = 46  # 2023-01 .. 2026-10
@@ -93,10 +94,10 @@ def synthesise(path: Path, rows: int) -> int:
 
 
 PAGE_FUNCTIONS = {
-    "province_progress": "analytics.targets",
-    "units_vs_tasks": "analytics.targets",
-    "major_overview": "analytics.major_projects",
-    "lifecycle_overview": "analytics.lifecycle",
+    "province_progress": "analytics.targets.province",
+    "units_vs_tasks": "analytics.targets.unit_tasks",
+    "major_overview": "analytics.targets.doubling",
+    "lifecycle_overview": "analytics.targets.lifecycle",
 }
 
 

@@ -28,8 +28,8 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analytics import risk, sampling  # noqa: E402
-from analytics.periods import quarter_months, quarter_of  # noqa: E402
+from analytics.verification import sampling, scoring
+from core.periods import quarter_months, quarter_of
 from warehouse import store  # noqa: E402
 
 HELD_OUT_KINDS = ("round_trip", "fabricated_amounts")
@@ -49,7 +49,7 @@ def ground_truth(demo: Path, quarter: str) -> dict[tuple[str, str], set[str]]:
 
 def evaluate(snapshot, demo: Path, quarter: str, rate: float, seed: int, random_draws: int) -> dict:
     t0 = time.perf_counter()
-    result = risk.score_projects(risk.load_inputs(snapshot, quarter))
+    result = scoring.score_projects(scoring.load_inputs(snapshot, quarter))
     t_score = time.perf_counter() - t0
     projects = result.projects
     population = {tuple(k) for k in projects.select(KEY).iter_rows()}
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--random-draws", type=int, default=50)
     args = p.parse_args(argv)
     snap = store.current_snapshot(args.warehouse)
-    latest = store.query(snap, "SELECT max(month) AS m FROM fact_project_month")["m"][0]
+    latest = store.frame(snap, "SELECT max(month) AS m FROM fact_project_month")["m"][0]
     quarters = args.quarter or [quarter_of(latest)]
     for q in quarters:
         print(report(evaluate(snap, args.demo, q, args.rate, args.seed, args.random_draws)))

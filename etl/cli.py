@@ -11,6 +11,10 @@ from pathlib import Path
 
 import duckdb
 
+from etl.load import load_files
+from etl.reference import load_five_hundred
+from etl.report import OUTCOME_ZH, report_dict, report_xlsx
+from simulator import demo
 from warehouse import store
 
 EXIT_OK, EXIT_FAILURE, EXIT_PARTIAL = 0, 1, 2
@@ -49,8 +53,6 @@ def _emit(args, payload: dict, lines: list[str]) -> None:
 
 
 def _cmd_load(args) -> int:
-    from etl.load import load_files
-    from etl.report import OUTCOME_ZH, report_dict, report_xlsx
 
     reports = load_files(args.paths, warehouse=args.warehouse, actor=args.actor, received_at=args.received_at,
                          manifest=args.manifest, progress=not args.json and sys.stderr.isatty())
@@ -84,7 +86,6 @@ def _cmd_load(args) -> int:
 
 
 def _cmd_load_reference(args) -> int:
-    from etl.reference import load_five_hundred
 
     report = load_five_hundred(args.file, warehouse=args.warehouse, actor=args.actor)
     code = EXIT_OK if report.outcome == "loaded" else EXIT_PARTIAL
@@ -96,8 +97,6 @@ def _cmd_load_reference(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["demo"]:
-        from etl import demo  # written separately; imported only when asked for
-
         return demo.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:

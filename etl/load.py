@@ -31,8 +31,8 @@ import duckdb
 import polars as pl
 from tqdm import tqdm
 
-from analytics import domain
-from analytics.periods import add_months
+from core import catalog
+from core.periods import add_months
 from etl.read import FileRejected, RawTable, check_size, decode_text, read_table
 from etl.report import FileReport, Issue, report_dict
 from etl.validate import REJECT, Context, ReferenceList, Submission, Validated, file_identity, validate_batch
@@ -71,7 +71,7 @@ def parse_received_at(value: str | dt.datetime) -> dt.datetime:
 
 def deadline_for(month: dt.date) -> dt.datetime:
     """The reporting deadline of a month: day `deadline_day` of the next month, end of day."""
-    day = domain.etl_settings()["deadline_day"]
+    day = catalog.etl_settings()["deadline_day"]
     return dt.datetime.combine(add_months(month, 1).replace(day=day), dt.time(23, 59, 59, 999000))
 
 
@@ -139,7 +139,7 @@ def _five_hundred_lists(con: duckdb.DuckDBPyConnection, year: int) -> list[Refer
     parts = lists.partition_by("list_name", as_dict=True)
     return [
         ReferenceList(name, int(part["year"][0]), part["company_name"], part["uscc"].drop_nulls())
-        for name in domain.FIVE_HUNDRED_LISTS if (part := parts.get((name,))) is not None
+        for name in catalog.FIVE_HUNDRED_LISTS if (part := parts.get((name,))) is not None
     ]
 
 
@@ -160,7 +160,7 @@ class _State:
         self._lists: dict[int, list[ReferenceList]] = {}      # year -> 500强 lists (a load never changes them)
         if con is None:
             return
-        for *values, sha in con.execute(f"SELECT {', '.join(_VERSION_COLUMNS)}, sha256 FROM submission_versions"
+        for *values, sha in con.execute(f"SELECT {', '.join(_VERSION_COLUMNS)}, sha256 FROM submission_versions"  # noqa: S608 - column names are code constants
                                         " ORDER BY unit_code, month, version").fetchall():
             version = dict(zip(_VERSION_COLUMNS, values, strict=True))
             self._by_sha[sha] = version
@@ -185,7 +185,7 @@ class _State:
             return
         marks = ", ".join("?" * len(submission_ids))  # constants let DuckDB skip other submissions' row groups
         found = self._con.sql(
-            "SELECT submission_id, project_id, status AS prev_status, funds_cum_wan AS prev_cum FROM project_rows"
+            "SELECT submission_id, project_id, status AS prev_status, funds_cum_wan AS prev_cum FROM project_rows"  # noqa: S608 - only "?" placeholders are interpolated
             f" WHERE submission_id IN ({marks})", params=submission_ids).pl()
         parts = found.partition_by("submission_id", as_dict=True, include_key=False)
         empty = found.clear().drop("submission_id")
@@ -224,7 +224,7 @@ class _Prepared:
     size: int | None
     sha256: str | None
     raw: RawTable | None = None
-    unit: domain.Unit | None = None
+    unit: catalog.Unit | None = None
     month: dt.date | None = None
     rejection: FileRejected | None = None
     fault: BaseException | None = field(default=None, repr=False)  # a reader bug: reported for this file only
@@ -359,7 +359,7 @@ def _insert_submission(con: duckdb.DuckDBPyConnection, report: FileReport, valid
     # than registering a view per frame, which changes the catalog in every transaction.
     etl_rows, etl_quarantine, etl_warnings = (
         f.__arrow_c_stream__() for f in (validated.rows, validated.quarantine, validated.warnings))
-    inserts = [f"INSERT INTO {table} BY NAME SELECT *, {submission_id:d} AS submission_id FROM {name}"
+    inserts = [f"INSERT INTO {table} BY NAME SELECT *, {submission_id:d} AS submission_id FROM {name}"  # noqa: S608 - table names are code constants, the id an int
                for table, name, frame in (("project_rows", "etl_rows", validated.rows),
                                           ("quarantine_rows", "etl_quarantine", validated.quarantine),
                                           ("row_warnings", "etl_warnings", validated.warnings)) if frame.height]

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import polars as pl
 
+from core.uscc import USCC_CHARS, USCC_PATTERN, USCC_VALUE, USCC_WEIGHTS
+
 AMOUNT = pl.Decimal(18, 4)  # 万元, exact (DECIMAL(18,4) in the warehouse)
 
 # Patterns use [0-9], not \d: \d is Unicode-aware and would take full-width digits for ASCII ones.
@@ -35,12 +37,6 @@ SERIAL_MIN = (dt.date(1950, 1, 1) - _EXCEL_EPOCH).days
 SERIAL_MAX = (dt.date(2099, 12, 31) - _EXCEL_EPOCH).days
 
 # GB 32100-2015: 18 characters from this 31-character set; the 18th is a check character over the first 17.
-USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28
-USCC_PATTERN = r"^[0-9A-HJ-NP-RTUW-Y]{18}$"
-_USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARS)}
-
-
 def halfwidth(expr: pl.Expr) -> pl.Expr:
     """Full-width digits, letters and punctuation to half-width, then strip surrounding spaces."""
     return expr.str.replace_many(_FULL, _HALF).str.strip_chars()
@@ -99,25 +95,10 @@ def uscc_normalise_expr(expr: pl.Expr) -> pl.Expr:
 def uscc_check_char_expr(expr: pl.Expr) -> pl.Expr:
     """The check character the first 17 characters call for (expects a normalised, well-formed code)."""
     total = pl.sum_horizontal(
-        expr.str.slice(i, 1).replace_strict(_USCC_VALUE, default=None, return_dtype=pl.Int64) * w
+        expr.str.slice(i, 1).replace_strict(USCC_VALUE, default=None, return_dtype=pl.Int64) * w
         for i, w in enumerate(USCC_WEIGHTS)
     )
     return ((31 - total % 31) % 31).replace_strict(dict(enumerate(USCC_CHARS)), return_dtype=pl.String)
-
-
-def uscc_check_char(first17: str) -> str:
-    """GB 32100-2015 check character for the first 17 characters of a USCC."""
-    if len(first17) != 17 or any(c not in _USCC_VALUE for c in first17):
-        raise ValueError(f"统一社会信用代码前 17 位应由数字和大写字母组成（不含 I、O、Z、S、V），收到“{first17}”")
-    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
-    return USCC_CHARS[(31 - total % 31) % 31]
-
-
-def uscc_is_valid(code: object) -> bool:
-    """True when `code` is 18 characters of the GB 32100-2015 set with a correct check character."""
-    if not isinstance(code, str) or len(code) != 18 or any(c not in _USCC_VALUE for c in code):
-        return False
-    return uscc_check_char(code[:17]) == code[17]
 
 
 def _one(expr_fn, value: object):

@@ -20,7 +20,8 @@ from pathlib import PurePath
 import fastexcel
 import polars as pl
 
-from analytics import domain
+from core import catalog
+from core.template import SUBMISSION_COLUMNS, Column
 
 HEADER_SEARCH_ROWS = 30
 HEADER_SEARCH_BYTES = 262144  # of a CSV: where its header row is looked for
@@ -42,39 +43,6 @@ class FileRejected(Exception):
         self.rows_input = rows_input  # rows below the header, when the file was read that far
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str     # as written in the contract (full-width brackets)
-    key: str        # field name in the frame and the warehouse
-    required: bool  # the column itself must be present in the header row
-
-
-SUBMISSION_COLUMNS: tuple[Column, ...] = (
-    Column("报送单位", "unit", True),
-    Column("统计月份", "month", True),
-    Column("项目编号", "project_id", True),
-    Column("项目名称", "project_name", True),
-    Column("所在县区", "county", False),
-    Column("所属产业链", "chain", True),
-    Column("投资方名称", "investor_name", True),
-    Column("投资方统一社会信用代码", "investor_uscc", True),
-    Column("投资方来源地", "investor_origin", False),
-    Column("三个500强类别", "fortune500", True),
-    Column("资金来源", "fund_source", True),
-    Column("项目类型", "project_type", True),
-    Column("签约日期", "signing_date", True),
-    Column("签约金额（万元）", "signed_amount_wan", True),
-    Column("计划总投资（万元）", "planned_investment_wan", True),
-    Column("项目状态", "status", True),
-    Column("开工日期", "start_date", True),
-    Column("投产日期", "production_date", True),
-    Column("本月到位资金（万元）", "funds_month_wan", True),
-    Column("累计到位资金（万元）", "funds_cum_wan", True),
-    Column("高新技术项目", "is_high_tech", True),
-    Column("备注", "remark", False),
-)
-
-
 @dataclass
 class RawTable:
     """Data rows of one file: `row_no` (Excel row number) plus one text column per contract column."""
@@ -94,7 +62,7 @@ def header_key(text: object) -> str:
 
 def check_size(name: str, size: int) -> None:
     """Reject a file above the configured size limit; call before reading it."""
-    limit_mb = domain.etl_settings()["max_file_mb"]
+    limit_mb = catalog.etl_settings()["max_file_mb"]
     if size > limit_mb * 1024 * 1024:
         raise FileRejected(
             f"文件“{name}”大小为 {size / 1024 / 1024:.1f} MB，超过上限 {limit_mb} MB，"
@@ -106,7 +74,7 @@ def read_table(name: str, data: bytes, columns: Sequence[Column] = SUBMISSION_CO
                *, sheet: str | None = PREFERRED_SHEET) -> RawTable:
     """Read an xlsx or csv file into a RawTable, or raise FileRejected. xlsx: `sheet` if present, else the first."""
     check_size(name, len(data))
-    max_rows = domain.etl_settings()["max_rows"]
+    max_rows = catalog.etl_settings()["max_rows"]
     suffix = PurePath(name).suffix.lower()
     if suffix == ".xlsx":
         grid, first_row_no = _xlsx_grid(name, data, sheet, max_rows), 1
@@ -133,7 +101,7 @@ def _xlsx_grid(name: str, data: bytes, sheet: str | None, max_rows: int) -> pl.D
             inflated = sum(i.file_size for i in z.infolist())
     except zipfile.BadZipFile:
         raise FileRejected(f"“{name}”已损坏，无法打开，请重新导出后报送") from None
-    limit = domain.etl_settings()["max_file_mb"] * 1024 * 1024 * MAX_INFLATE_FACTOR
+    limit = catalog.etl_settings()["max_file_mb"] * 1024 * 1024 * MAX_INFLATE_FACTOR
     if inflated > limit:
         raise FileRejected(f"“{name}”解压后超过 {limit // 1024 // 1024} MB，疑似异常文件，请拆分后重新报送")
     try:

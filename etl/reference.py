@@ -14,10 +14,12 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics import domain
+from core import catalog, clock
+from core.template import Column
+from core.uscc import uscc_is_valid
 from etl.load import next_load_id, write_audit
-from etl.parse import uscc_is_valid, uscc_normalise_expr
-from etl.read import ROW_NO, Column, FileRejected, read_table
+from etl.parse import uscc_normalise_expr
+from etl.read import ROW_NO, FileRejected, read_table
 from etl.report import Issue
 from etl.validate import REJECT
 from warehouse import store
@@ -73,12 +75,12 @@ def _row_issues(row: dict, seen: dict[tuple, int]) -> list[Issue]:
         shown = f"值“{value}”" if value is not None else "为空，"
         out.append(Issue(n, column, value, REJECT, f"第 {n} 行「{column}」{shown}{text}"))
 
-    if row["list_name"] not in domain.FIVE_HUNDRED_LISTS:
-        bad("名录", row["list_name"], f"不在允许范围内，请填写：{'、'.join(domain.FIVE_HUNDRED_LISTS)}")
+    if row["list_name"] not in catalog.FIVE_HUNDRED_LISTS:
+        bad("名录", row["list_name"], f"不在允许范围内，请填写：{'、'.join(catalog.FIVE_HUNDRED_LISTS)}")
     year_ok = row["year"] is not None and re.fullmatch(r"\d{4}", row["year"]) \
-        and EARLIEST_YEAR <= int(row["year"]) <= domain.today().year + 1
+        and EARLIEST_YEAR <= int(row["year"]) <= clock.today().year + 1
     if not year_ok:
-        bad("年度", row["year"], f"不是有效年度，请填写 {EARLIEST_YEAR}–{domain.today().year + 1} 之间的四位年份")
+        bad("年度", row["year"], f"不是有效年度，请填写 {EARLIEST_YEAR}–{clock.today().year + 1} 之间的四位年份")
     if row["rank"] is not None and not re.fullmatch(r"[1-9]\d*", row["rank"]):
         bad("排名", row["rank"], "不是正整数，请填写名次或留空")
     if row["company_name"] is None:

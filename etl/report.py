@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import xlsxwriter
 
-from analytics import domain
+from core import catalog
 
 OUTCOME_ZH = {"loaded": "已入库", "duplicate": "重复文件（未更改）", "rejected": "已拒收"}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -48,7 +48,7 @@ class FileReport:
 
     @property
     def unit_name(self) -> str | None:
-        return domain.unit_name(self.unit_code) if self.unit_code else None
+        return catalog.unit_name(self.unit_code) if self.unit_code else None
 
     @property
     def identity_holds(self) -> bool:

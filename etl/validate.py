@@ -18,17 +18,11 @@ from itertools import pairwise
 import numpy as np
 import polars as pl
 
-from analytics import domain
-from etl.parse import (
-    AMOUNT,
-    USCC_PATTERN,
-    date_expr,
-    number_expr,
-    parse_month,
-    uscc_check_char_expr,
-    uscc_normalise_expr,
-)
-from etl.read import ROW_NO, SUBMISSION_COLUMNS, FileRejected, RawTable
+from core import catalog, clock
+from core.template import SUBMISSION_COLUMNS
+from core.uscc import USCC_PATTERN
+from etl.parse import AMOUNT, date_expr, number_expr, parse_month, uscc_check_char_expr, uscc_normalise_expr
+from etl.read import ROW_NO, FileRejected, RawTable
 
 REJECT, QUARANTINE, WARNING = "拒收", "隔离", "警告"
 
@@ -83,14 +77,14 @@ class Submission:
     """One file to validate: its cells, its 报送单位 and 统计月份 (see file_identity), and its warehouse context."""
 
     raw: RawTable
-    unit: domain.Unit
+    unit: catalog.Unit
     month: dt.date
     context: Context = field(default_factory=Context)
 
 
 @dataclass
 class Validated:
-    unit: domain.Unit
+    unit: catalog.Unit
     month: dt.date
     rows: pl.DataFrame        # typed, PROJECT_ROW_COLUMNS
     quarantine: pl.DataFrame  # row_no, project_id, reasons, raw_json
@@ -119,7 +113,7 @@ def _first_rows(frame: pl.DataFrame, keys: Sequence[str]) -> list[list[tuple[str
 _month_of_text = lru_cache(maxsize=1024)(parse_month)
 
 
-def file_identity(raw: RawTable) -> tuple[domain.Unit, dt.date]:
+def file_identity(raw: RawTable) -> tuple[catalog.Unit, dt.date]:
     """The one 报送单位 and 统计月份 of the file, or FileRejected (CONTRACT.md §1)."""
     n = raw.rows_input
     units, months = _first_rows(raw.frame, ("unit", "month"))
@@ -127,17 +121,17 @@ def file_identity(raw: RawTable) -> tuple[domain.Unit, dt.date]:
         raise FileRejected("「报送单位」一列全部为空，请在每行填写报送单位（如“兰州市”）", rows_input=n)
     resolved: dict[str, list[int]] = {}
     for value, row in units:
-        unit = domain.resolve_unit(value)
+        unit = catalog.resolve_unit(value)
         if unit is None:
             raise FileRejected(
                 f"第 {row} 行「报送单位」值“{value}”不是被考核单位，请填写 14 个市州或兰州新区的名称、简称或代码"
                 f"（如“兰州市”“兰州”“620100”）", rows_input=n)
         resolved.setdefault(unit.code, []).append(row)
     if len(resolved) > 1:
-        listing = "、".join(f"{domain.unit_name(code)}（第 {min(rows)} 行起）" for code, rows in resolved.items())
+        listing = "、".join(f"{catalog.unit_name(code)}（第 {min(rows)} 行起）" for code, rows in resolved.items())
         raise FileRejected(f"一个文件只能报送一个单位，本文件包含 {len(resolved)} 个：{listing}，"
                            f"请按单位拆分后分别报送", rows_input=n)
-    unit = domain.unit_lookup()[next(iter(resolved))]
+    unit = catalog.unit_lookup()[next(iter(resolved))]
 
     if not months:
         raise FileRejected("「统计月份」一列全部为空，请在每行填写统计月份（如 2025-03）", rows_input=n)
@@ -152,8 +146,8 @@ def file_identity(raw: RawTable) -> tuple[domain.Unit, dt.date]:
         listing = "、".join(f"{month_zh(m)}（第 {row} 行起）" for m, row in parsed.items())
         raise FileRejected(f"一个文件只能报送一个统计月份，本文件包含：{listing}，请按月份拆分后分别报送", rows_input=n)
     month = next(iter(parsed))
-    earliest = dt.date.fromisoformat(domain.etl_settings()["earliest_month"] + "-01")
-    current = domain.today().replace(day=1)
+    earliest = dt.date.fromisoformat(catalog.etl_settings()["earliest_month"] + "-01")
+    current = clock.today().replace(day=1)
     if month < earliest:
         raise FileRejected(f"统计月份 {month_zh(month)} 早于可报送的最早月份 {month_zh(earliest)}，请核对",
                            rows_input=n)
@@ -176,11 +170,11 @@ def _mapped(key: str, fn) -> pl.Expr:
 
 def _fortune500_canonical(text: str) -> str | None:
     parts = [p.strip() for p in text.split("、")]
-    if parts == [domain.NO_FIVE_HUNDRED]:
-        return domain.NO_FIVE_HUNDRED
-    if any(p not in domain.FIVE_HUNDRED_LISTS for p in parts):
+    if parts == [catalog.NO_FIVE_HUNDRED]:
+        return catalog.NO_FIVE_HUNDRED
+    if any(p not in catalog.FIVE_HUNDRED_LISTS for p in parts):
         return None
-    return "、".join(name for name in domain.FIVE_HUNDRED_LISTS if name in parts)
+    return "、".join(name for name in catalog.FIVE_HUNDRED_LISTS if name in parts)
 
 
 def _enum(key: str, allowed: tuple[str, ...]) -> pl.Expr:
@@ -197,18 +191,18 @@ def _typed() -> tuple[pl.Expr, ...]:
     return (
         *[number_expr(pl.col(k)).alias(f"_{k}") for k in AMOUNTS],
         *[date_expr(pl.col(k)).alias(f"_{k}") for k in DATES],
-        _mapped("chain", domain.resolve_chain).alias("_chain"),
+        _mapped("chain", catalog.resolve_chain).alias("_chain"),
         _mapped("fortune500", _fortune500_canonical).alias("_fortune500"),
-        _enum("fund_source", domain.FUND_SOURCES).alias("_fund_source"),
-        _enum("project_type", domain.PROJECT_TYPES).alias("_project_type"),
-        _enum("status", domain.STATUSES).alias("_status"),
-        _enum("is_high_tech", domain.YES_NO).alias("_is_high_tech"),
+        _enum("fund_source", catalog.FUND_SOURCES).alias("_fund_source"),
+        _enum("project_type", catalog.PROJECT_TYPES).alias("_project_type"),
+        _enum("status", catalog.STATUSES).alias("_status"),
+        _enum("is_high_tech", catalog.YES_NO).alias("_is_high_tech"),
         uscc_normalise_expr(pl.col("investor_uscc")).alias("_uscc"),
         pl.len().over(FILE, "project_id").alias("_dup_count"),
     )
 
 
-def _county_hint(unit: domain.Unit) -> str:
+def _county_hint(unit: catalog.Unit) -> str:
     if unit.counties:
         return f"请填写{unit.name}下辖县区（{'、'.join(unit.counties)}）或留空"
     return f"{unit.name}没有下辖县区，请留空"
@@ -255,8 +249,8 @@ def _rule(code: str, key: str, mask: pl.Expr, message: str, *args: pl.Expr) -> R
 def _quarantine_rules() -> tuple[Rule, ...]:
     c = pl.col
     allowed = {
-        "fund_source": domain.FUND_SOURCES, "project_type": domain.PROJECT_TYPES, "status": domain.STATUSES,
-        "is_high_tech": domain.YES_NO,
+        "fund_source": catalog.FUND_SOURCES, "project_type": catalog.PROJECT_TYPES, "status": catalog.STATUSES,
+        "is_high_tech": catalog.YES_NO,
     }
     rules = [
         _rule("missing", k, c(k).is_null(), "第 {row} 行{col}为空，这是必填项，请填写") for k in REQUIRED_VALUES
@@ -284,12 +278,12 @@ def _quarantine_rules() -> tuple[Rule, ...]:
     ]
     rules.append(_rule(
         "not_allowed", "chain", c("chain").is_not_null() & c("_chain").is_null(),
-        f"第 {{row}} 行{{col}}值{{value}}不是已配置的重点产业链，请填写：{'、'.join(domain.chains())}，"
-        f"或“{domain.other_chain()}”"))
+        f"第 {{row}} 行{{col}}值{{value}}不是已配置的重点产业链，请填写：{'、'.join(catalog.chains())}，"
+        f"或“{catalog.other_chain()}”"))
     rules.append(_rule(
         "not_allowed", "fortune500", c("fortune500").is_not_null() & c("_fortune500").is_null(),
-        f"第 {{row}} 行{{col}}值{{value}}不在允许范围内，请填写“{domain.NO_FIVE_HUNDRED}”或 "
-        f"{'、'.join(domain.FIVE_HUNDRED_LISTS)} 中的一项或几项（多项用“、”分隔）"))
+        f"第 {{row}} 行{{col}}值{{value}}不在允许范围内，请填写“{catalog.NO_FIVE_HUNDRED}”或 "
+        f"{'、'.join(catalog.FIVE_HUNDRED_LISTS)} 中的一项或几项（多项用“、”分隔）"))
     rules.append(_rule("bad_county", "county", c("county").is_not_null() & ~c("_county_ok"),
                        "第 {row} 行{col}值{value}不是{}的县区，{}", c("_unit_name"), c("_county_hint")))
     rules.append(_rule(
@@ -390,7 +384,7 @@ def _issues(frame: pl.DataFrame, rules: Sequence[Rule], severity: str) -> pl.Dat
 
 # --------------------------------------------------------------------------- whole files
 
-def validate_rows(raw: RawTable, unit: domain.Unit, month: dt.date, context: Context | None = None) -> Validated:
+def validate_rows(raw: RawTable, unit: catalog.Unit, month: dt.date, context: Context | None = None) -> Validated:
     """Apply every row rule of CONTRACT.md §1 to a file whose unit and month are known."""
     return validate_batch([Submission(raw, unit, month, context or Context())])[0]
 

@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import domain, roles
-from analytics.roles import User
+from core import catalog, roles
+from core.roles import User
 from warehouse import accounts
 
 USERNAME_KEY = "auth_username"
@@ -147,8 +147,8 @@ def require(permission: str) -> User:
 def require_unit(user: User, unit_code: str) -> None:
     """Stop with a refusal (audited) when the user may not see this unit's submissions."""
     if not roles.may_see_unit(user, unit_code):
-        own = domain.unit_name(user.unit_code) if user.unit_code else "无"
-        asked = domain.resolve_unit(unit_code)
+        own = catalog.unit_name(user.unit_code) if user.unit_code else "无"
+        asked = catalog.resolve_unit(unit_code)
         _refuse(user, f"无权访问：您只能查看本单位（{own}）的数据",
                 f"请求查看单位 {unit_code}（{asked.name if asked else '未知单位'}）的数据")
 
@@ -156,7 +156,7 @@ def require_unit(user: User, unit_code: str) -> None:
 def logout_button(user: User | None = None) -> None:
     """Sidebar: who is logged in, and 退出登录."""
     if user is not None:
-        unit = f" · {domain.unit_name(user.unit_code)}" if user.unit_code else ""
+        unit = f" · {catalog.unit_name(user.unit_code)}" if user.unit_code else ""
         st.sidebar.caption(f"当前用户：{user.display_name}（{user.role_label}{unit}）")
     if st.sidebar.button("退出登录"):
         token = st.session_state.get(TOKEN_KEY)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import domain, lifecycle, roles
-from analytics.targets import Table
+from analytics.tables import Table
+from analytics.targets import lifecycle
+from core import catalog, roles
 from pages import auth, data, widgets
 
 PICK_LIMIT = 500  # projects offered in the history picker (the list is sorted: longest stuck first)
@@ -84,7 +85,7 @@ with tab_drill:
     c1, c2 = st.columns(2)
     stage = c1.selectbox("环节", list(lifecycle.STAGES), format_func=lifecycle.STAGES.get, index=None,
                          placeholder="选择环节", key="lc_drill_stage")
-    scopes = {"": "全省", **{u.code: u.name for u in domain.units()}}
+    scopes = {"": "全省", **{u.code: u.name for u in catalog.units()}}
     scope = c2.selectbox("范围", list(scopes), format_func=scopes.get, key="lc_drill_unit")
     if stage is not None:
         projects = data.load(lifecycle.funnel_projects, stage, scope or None, as_of, cohort)

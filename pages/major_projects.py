@@ -5,8 +5,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import domain, major_projects, roles
-from analytics.targets import FIVE_HUNDRED_KEY
+from analytics.targets import doubling
+from analytics.targets.settings import FIVE_HUNDRED_KEY
+from core import catalog, roles
 from pages import auth, data, widgets
 
 user = auth.require("view_targets")
@@ -25,13 +26,13 @@ choices = widgets.month_choices(months)
 as_of = st.columns([1, 3])[0].selectbox("截至月份", choices, format_func=widgets.month_label,
                                         key=f"major_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
 
-overview = data.load(major_projects.major_overview, as_of)
-doubling = overview.doubling
+overview = data.load(doubling.major_overview, as_of)
+tracker = overview.doubling
 for message in overview.messages:
     st.warning(message)
 widgets.show_figures(overview.figures, per_row=3)
 
-measures = doubling.summary.frame["measure"].to_list() if doubling.summary.frame.height else []
+measures = tracker.summary.frame["measure"].to_list() if tracker.summary.frame.height else []
 tab_doubling, tab_breakdown, tab_new, tab_five, tab_drill = st.tabs(
     ["翻番进度", "按单位与产业链", "新签约项目", "三个500强企业", "项目明细"])
 
@@ -40,10 +41,10 @@ with tab_doubling:
     if not measures:
         st.info("翻番规则配置有误，无法计算翻番进度。")
     else:
-        widgets.show_table(doubling.summary, "doubling_summary")
+        widgets.show_table(tracker.summary, "doubling_summary")
         measure = st.columns([1, 3])[0].selectbox("指标", measures, key="major_path_measure")
         unit = "家" if measure == FIVE_HUNDRED_KEY else "个"
-        path = doubling.path.where(measure=measure)
+        path = tracker.path.where(measure=measure)
         x = path.plotted("month")
         fig = go.Figure()
         fig.add_scatter(x=x, y=path.plotted("cumulative"), mode="lines+markers", name="目标期累计",
@@ -58,7 +59,7 @@ with tab_doubling:
         st.plotly_chart(fig, key="doubling_path")
         st.caption(f"图：{measure}目标期逐月累计数（{unit}），红线为实际累计，绿色点线为由 0 匀速增长到翻番目标的序时路径。"
                    "项目在首次签约的月份计入；期间见上表标题。")
-        widgets.show_table(doubling.path.where(measure=measure), "doubling_path")
+        widgets.show_table(tracker.path.where(measure=measure), "doubling_path")
 
 # ----------------------------------------------------------------------------- by unit / chain
 with tab_breakdown:
@@ -67,7 +68,7 @@ with tab_breakdown:
     else:
         measure = st.columns([1, 3])[0].selectbox("指标", measures, key="major_breakdown_measure")
         unit = "家" if measure == FIVE_HUNDRED_KEY else "个"
-        for breakdown, key, axis in ((doubling.by_unit, "by_unit", "单位"), (doubling.by_chain, "by_chain", "产业链")):
+        for breakdown, key, axis in ((tracker.by_unit, "by_unit", "单位"), (tracker.by_chain, "by_chain", "产业链")):
             rows = breakdown.where(measure=measure)
             groups = rows.plotted("group")
             fig = go.Figure()
@@ -111,13 +112,13 @@ with tab_drill:
         measure = c1.selectbox("指标", measures, key="major_drill_measure")
         period = c2.radio("期间", ["target", "baseline"], format_func={"target": "目标期", "baseline": "基期"}.get,
                           horizontal=True, key="major_drill_period")
-        scopes = {"": "全省", **{f"unit:{u.code}": u.name for u in domain.units()},
-                  **{f"chain:{c}": f"产业链：{c}" for c in (*domain.chains(), domain.other_chain())}}
+        scopes = {"": "全省", **{f"unit:{u.code}": u.name for u in catalog.units()},
+                  **{f"chain:{c}": f"产业链：{c}" for c in (*catalog.chains(), catalog.other_chain())}}
         scope = c3.selectbox("范围", list(scopes), format_func=scopes.get, index=None, placeholder="选择全省、单位或产业链",
                              key="major_drill_scope")
         if scope is not None:
             kind, _, value = scope.partition(":")
-            projects = data.load(major_projects.doubling_projects, measure, period, as_of,
+            projects = data.load(doubling.doubling_projects, measure, period, as_of,
                                  unit_code=value if kind == "unit" else None, chain=value if kind == "chain" else None)
             if projects.frame.is_empty():
                 st.info(f"{projects.title}：所选范围内没有符合条件的项目。")
@@ -128,4 +129,4 @@ with tab_drill:
         enterprise = st.selectbox("查看某个三个500强企业的全部项目", list(names), index=None, placeholder="选择企业",
                                   format_func=lambda e: f"{names[e]}（{e}）", key="major_drill_enterprise")
         if enterprise is not None:
-            widgets.show_table(data.load(major_projects.enterprise_projects, enterprise, as_of), "enterprise_projects")
+            widgets.show_table(data.load(doubling.enterprise_projects, enterprise, as_of), "enterprise_projects")

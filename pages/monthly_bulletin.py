@@ -4,8 +4,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics import bulletin
-from analytics.indicator_config import load_indicator_config
+from analytics.publication import monthly
+from analytics.ranking.indicator_config import load_indicator_config
 from pages import auth, data, widgets
 from warehouse.queries import submissions as submission_queries
 
@@ -24,7 +24,7 @@ groups = {g.id: g.name for g in config.groups}
 left, right = st.columns(2)
 month = left.selectbox("通报月份", months[::-1], format_func=lambda m: f"{m.year}年{m.month}月", key="bulletin_month")
 group = right.selectbox("被考核单位分组", list(groups), format_func=groups.get, key="bulletin_group")
-b = data.load(bulletin.monthly_bulletin, month, group_id=group)
+b = data.load(monthly.monthly_bulletin, month, group_id=group)
 
 st.subheader(f"{month.year}年{month.month}月招商引资到位资金通报（{b.group_name}）")
 st.caption(f"数据截至：{b.data_cutoff:%Y-%m-%d %H:%M}。" if b.data_cutoff else "数据截至：无数据。")
@@ -65,7 +65,7 @@ st.dataframe(view, hide_index=True, height=ROW_PX * (view.height + 1) + 3, colum
 for note in b.notes:
     st.caption(note)
 st.caption("到位资金口径：省外境内和境外资金（config/etl.toml）；上年同期报表不全的单位不计算增速；空白表示无法计算。")
-st.download_button("下载月度通报（xlsx）", lambda: bulletin.monthly_bulletin_xlsx(b),
+st.download_button("下载月度通报（xlsx）", lambda: monthly.monthly_bulletin_xlsx(b),
                    file_name=f"{month:%Y-%m}_月度通报.xlsx", mime=widgets.XLSX)
 
-st.plotly_chart(bulletin.monthly_progress_figure(b), key="bulletin_progress")
+st.plotly_chart(monthly.monthly_progress_figure(b), key="bulletin_progress")

@@ -7,9 +7,10 @@ import functools
 import polars as pl
 import streamlit as st
 
-from analytics import bulletin, domain, periods, publication
-from analytics import ranking as engine
-from analytics.indicator_config import load_indicator_config
+from analytics.publication import archive, bulletin
+from analytics.ranking import composite, history
+from analytics.ranking.indicator_config import load_indicator_config
+from core import clock, periods, spreadsheet
 from pages import auth, data
 from warehouse import accounts
 from warehouse.queries import ranking as q
@@ -37,7 +38,7 @@ def export(publication_id: str, fmt: str) -> bytes:
 
 # ----------------------------------------------------------------------------- the list
 st.subheader("已发布的季度排名")
-pubs = data.load(publication.publication_list)
+pubs = data.load(archive.publication_list)
 if pubs is None or pubs.is_empty():
     st.info("尚无已发布的季度排名。")
 else:
@@ -63,7 +64,7 @@ else:
     tampered = pubs.filter(~pl.col("verified"))["publication_id"].to_list()
     if tampered:
         st.error(f"以下发布校验不一致，内容与其哈希不符，可能已被改动，请立即核查：{'、'.join(tampered)}")
-    st.download_button("下载发布清单（xlsx）", lambda: bulletin.table_xlsx("季度排名发布清单", listing),
+    st.download_button("下载发布清单（xlsx）", lambda: spreadsheet.table_xlsx("季度排名发布清单", listing),
                        file_name="季度排名发布清单.xlsx", mime=MIME["xlsx"])
 
     labels = {r["publication_id"]: f"{r['publication_id']}（{periods.quarter_zh(r['quarter'])}，"
@@ -81,7 +82,7 @@ else:
         f"- 发布人：{pub['published_by']}；发布时间：{pub['published_at']:%Y-%m-%d %H:%M}\n"
         f"- 数据截至：{cutoff}（数据快照 {pub['snapshot_identity']}）\n"
         f"- 指标体系版本：{pub['indicator_version']}（配置摘要 {pub['config_sha256'][:12]}）；方法版本："
-        f"{pub['method_version']}；权重：{engine.WEIGHT_SCHEMES[pub['weight_scheme']]}\n"
+        f"{pub['method_version']}；权重：{composite.WEIGHT_SCHEMES[pub['weight_scheme']]}\n"
         f"- 内容哈希：`{pub['content_hash']}`　{'✅ 校验一致' if pub['verified'] else '❌ 校验不一致'}")
     rows = data.load(q.published_ranking, pid)
     st.dataframe(rows.select(
@@ -110,7 +111,7 @@ if user.can("publish"):
     groups = {g.id: g.name for g in config.groups}
     group = st.selectbox("排名分组", list(groups), format_func=groups.get, key="publish_group")
     done_key = f"published_{quarter}_{group}"
-    preview = data.load(engine.rank_quarter, quarter, group_id=group)
+    preview = data.load(composite.rank_quarter, quarter, group_id=group)
     if not preview.table["ranked"].any():
         st.info(f"{quarter_zh}各单位在指标期间均无报表，无可发布的排名。")
         st.stop()
@@ -121,7 +122,7 @@ if user.can("publish"):
         c = current.row(0, named=True)
         st.warning(f"{quarter_zh}（{groups[group]}）已发布：{c['publication_id']}（{c['published_by']}，"
                    f"{c['published_at']:%Y-%m-%d %H:%M}）。再次发布即为更正，须填写更正说明；原发布保留并标注为已更正。")
-    status = engine.reporting_status(preview, domain.today())
+    status = history.reporting_status(preview, clock.today())
     incomplete = status.filter(pl.col("status") != "完整").join(
         preview.table.select("unit_code", "unit_name"), on="unit_code", how="left", maintain_order="left")
     if not incomplete.is_empty():
@@ -146,7 +147,7 @@ if user.can("publish"):
         reason = st.text_area("数据不完整时的发布理由", key="publish_reason", disabled=preview.all_complete)
         # Keyed on the preview's data: new data arriving after the check un-ticks it, so what is frozen is what was seen.
         confirm = st.checkbox("我已核对以上预览，确认冻结发布",
-                              key=f"publish_confirm_{publication.inputs_digest(preview)[:16]}")
+                              key=f"publish_confirm_{archive.inputs_digest(preview)[:16]}")
         submitted = st.form_submit_button("确认发布", type="primary", disabled=bool(done))
     if done:
         st.info(f"本次会话已发布 {done}。如需更正，请点击下方按钮后填写更正说明重新发布。")
@@ -161,9 +162,9 @@ if user.can("publish"):
         else:
             by = user.username if user.display_name == user.username else f"{user.display_name}（{user.username}）"
             try:
-                out = publication.publish(None, preview, config, by=by, note=note,
+                out = archive.publish(None, preview, config, by=by, note=note,
                                           incomplete_reason=None if preview.all_complete else reason)
-            except publication.PublicationRefused as err:
+            except archive.PublicationRefused as err:
                 st.error(str(err))
             else:
                 what = f"{quarter_zh}（{groups[group]}）排名"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics import bulletin, domain, periods
-from analytics import ranking as engine
-from analytics.indicator_config import load_indicator_config
-from analytics.indicators import month_label
+from analytics.publication import workbook
+from analytics.ranking import attribution, charts, composite, history, normalise
+from analytics.ranking.indicator_config import load_indicator_config
+from core import catalog, clock, periods, spreadsheet
+from core.periods import month_label
 from pages import auth, data, widgets
 
 ROW_PX = 35  # st.dataframe row height: tall enough to show every unit without scrolling
@@ -30,24 +31,24 @@ groups = {g.id: g.name for g in config.groups}
 group = right.selectbox("排名分组", list(groups), format_func=groups.get, key="live_group")
 
 try:
-    ranking = data.load(engine.rank_quarter, quarter, group_id=group, weight_scheme=scheme)
-except engine.RankingError as err:
+    ranking = data.load(composite.rank_quarter, quarter, group_id=group, weight_scheme=scheme)
+except normalise.RankingError as err:
     st.warning(f"{err}。以下显示专家权重下的排名。")
     scheme = "expert"
-    ranking = data.load(engine.rank_quarter, quarter, group_id=group, weight_scheme=scheme)
+    ranking = data.load(composite.rank_quarter, quarter, group_id=group, weight_scheme=scheme)
 
 st.caption(f"{quarter_zh}（{ranking.group_name}）季度至今综合排名：随各单位月报到达实时更新，未经发布，仅供研判；"
            f"正式结果以“季度排名发布”页为准。指标体系 {ranking.config_version}，方法 {ranking.engine_version}。")
 if scheme != "expert":
-    st.warning(f"当前为备选权重方案（{engine.WEIGHT_SCHEMES[scheme]}）下的排名，仅供比较，不作为正式排名；"
+    st.warning(f"当前为备选权重方案（{composite.WEIGHT_SCHEMES[scheme]}）下的排名，仅供比较，不作为正式排名；"
                "正式排名与发布一律采用专家权重。")
 if not ranking.table["ranked"].any():
     st.info(f"{quarter_zh}各单位在指标期间均无报表，暂无排名。")
     st.stop()
 
-history = data.load(engine.rank_history, quarter, group_id=group, weight_scheme=scheme)
-status = engine.reporting_status(ranking, domain.today())
-table = engine.rank_changes(ranking.table, history, quarter).join(
+past = data.load(history.rank_history, quarter, group_id=group, weight_scheme=scheme)
+status = history.reporting_status(ranking, clock.today())
+table = history.rank_changes(ranking.table, past, quarter).join(
     status.select("unit_code", "status"), on="unit_code", how="left", maintain_order="left")
 
 ranked = int(ranking.table["ranked"].sum())
@@ -63,8 +64,8 @@ if not overdue.is_empty():
     st.warning("以下单位有已过截止日仍未报送的月报，按已报数据计算并标注“数据不完整”，其排名仅供参考："
                + "；".join(f"{n}（缺报 {m}）" for n, m in overdue.select("unit_name", "overdue").iter_rows()))
 if (status["pending"] != "").any():
-    not_due = "、".join(month_label(m) for m in engine.months_not_due(ranking, domain.today()))
-    st.info(f"本季度尚在进行：{not_due}报表尚未到截止日（次月 {domain.etl_settings()['deadline_day']} 日），"
+    not_due = "、".join(month_label(m) for m in history.months_not_due(ranking, clock.today()))
+    st.info(f"本季度尚在进行：{not_due}报表尚未到截止日（次月 {catalog.etl_settings()['deadline_day']} 日），"
             "当前为按已报月份计算的季度至今排名。")
 
 change = pl.col("rank_change")
@@ -91,7 +92,7 @@ st.dataframe(view, hide_index=True, height=ROW_PX * (view.height + 1) + 3, colum
     "加减分": st.column_config.NumberColumn(format="%+.1f", help="迟报、报表错误、核查差异等加减分合计（分）"),
 })
 st.caption("表头可点击排序。得分单位：分（0–100）；排名单位：名次。" + ranking.notes[1])
-st.download_button("下载排名预览（xlsx，通报格式）", lambda: bulletin.ranking_xlsx(ranking),
+st.download_button("下载排名预览（xlsx，通报格式）", lambda: workbook.ranking_xlsx(ranking),
                    file_name=f"{quarter}_实时排名预览.xlsx", mime=widgets.XLSX)
 
 with st.expander("指标方向与计算公式"):
@@ -111,12 +112,12 @@ tab_robust, tab_map, tab_unit, tab_weights, tab_pairs = st.tabs(
     ["排名稳健性", "得分地图", "单位详情", "权重方案比较", "不可逆转的先后"])
 
 with tab_robust:
-    st.plotly_chart(bulletin.rank_interval_figure(ranking), key="live_interval")
+    st.plotly_chart(charts.rank_interval_figure(ranking), key="live_interval")
     st.caption("条形：排名区间（第 5–95 百分位，单位：名次）；圆点：名义排名；菱形：模拟中位排名。区间越窄，排名越不受权重"
                "和标准化方法选择的影响。" + ranking.notes[2])
 
 with tab_map:
-    st.plotly_chart(bulletin.score_map_figure(ranking), key="live_map")
+    st.plotly_chart(charts.score_map_figure(ranking), key="live_map")
     st.caption("颜色表示综合得分（0–100 分）；兰州新区无独立行政区划轮廓，以圆点标注。")
 
 with tab_unit:
@@ -153,38 +154,38 @@ with tab_unit:
         pl.col("item_name").alias("加减分项"), pl.col("value").alias("计数"), pl.col("weight").alias("每项分值"),
         pl.col("contribution").alias("得分（分）"), pl.col("detail").alias("说明"))
     st.dataframe(adjustments, hide_index=True)
-    st.plotly_chart(bulletin.contribution_waterfall(ranking, unit), key="live_waterfall")
+    st.plotly_chart(charts.contribution_waterfall(ranking, unit), key="live_waterfall")
     st.caption("有效权重：缺少某项指标时，其权重按比例分给其余指标；各项贡献与加减分之和等于综合得分。")
-    st.download_button("下载本单位明细（xlsx）", lambda: bulletin.table_xlsx(
+    st.download_button("下载本单位明细（xlsx）", lambda: spreadsheet.table_xlsx(
         f"{quarter_zh}{names[unit]}综合得分明细", indicators, [row["flags"] or "数据完整", *ranking.notes]),
         file_name=f"{quarter}_{names[unit]}_得分明细.xlsx", mime=widgets.XLSX)
 
-    if history.filter((pl.col("unit_code") == unit) & pl.col("rank").is_not_null()).height > 1:
-        st.plotly_chart(bulletin.rank_history_figure(history, unit), key="live_history")
+    if past.filter((pl.col("unit_code") == unit) & pl.col("rank").is_not_null()).height > 1:
+        st.plotly_chart(charts.rank_history_figure(past, unit), key="live_history")
         st.caption("各季度排名均按当前数据、当前指标体系和所选权重方案重新计算，可能与当时发布的结果不同。")
 
     st.markdown(f"**得分变化归因（{periods.quarter_zh(periods.previous_quarter(quarter))} → {quarter_zh}）**")
     try:
-        attribution = data.load(engine.attribute_quarter, quarter, group_id=group, weight_scheme=scheme)
-    except engine.RankingError as err:
-        attribution = None
+        change = data.load(attribution.attribute_quarter, quarter, group_id=group, weight_scheme=scheme)
+    except normalise.RankingError as err:
+        change = None
         st.info(f"无法归因：{err}")
-    if attribution is not None:
-        if attribution.summary.filter(pl.col("unit_code") == unit).is_empty():
+    if change is not None:
+        if change.summary.filter(pl.col("unit_code") == unit).is_empty():
             st.info("该单位上一季度没有得分，无法归因。")
         else:
-            a = attribution.summary.filter(pl.col("unit_code") == unit).row(0, named=True)
+            a = change.summary.filter(pl.col("unit_code") == unit).row(0, named=True)
             place = {k: f"第 {a[k]} 名" if a[k] else "未参与排名" for k in ("rank_previous", "rank_current")}
             st.markdown(f"上季度 {a['score_previous']:.2f} 分（{place['rank_previous']}）→ 本季度 "
                         f"{a['score_current']:.2f} 分（{place['rank_current']}），变化 {a['change']:+.2f} 分；其中指标与"
                         f"加减分变化贡献 {a['fixed_reference_change']:+.2f} 分，参照变动 {a['reference_effect']:+.2f} 分。")
-            st.plotly_chart(bulletin.attribution_figure(attribution, unit), key="live_attribution")
-            for note in attribution.notes:
+            st.plotly_chart(charts.attribution_figure(change, unit), key="live_attribution")
+            for note in change.notes:
                 st.caption(note)
 
 with tab_weights:
     alternatives = ranking.weights.select(
-        pl.col("name").alias("指标"), *[(pl.col(s) * 100).alias(f"{engine.WEIGHT_SCHEMES[s]}（%）") for s in SCHEMES],
+        pl.col("name").alias("指标"), *[(pl.col(s) * 100).alias(f"{composite.WEIGHT_SCHEMES[s]}（%）") for s in SCHEMES],
         pl.when(pl.col("sparse")).then(pl.lit("是（熵权法易高估）")).otherwise(pl.lit("")).alias("取值稀疏"))
     st.dataframe(alternatives, hide_index=True, column_config={
         c: st.column_config.NumberColumn(format="%.1f") for c in alternatives.columns if c.endswith("（%）")})
@@ -192,10 +193,10 @@ with tab_weights:
     for note in ranking.notes[4:]:
         st.caption(note)
     ranks = ranking.table.select("unit_code", pl.col("unit_name").alias("被考核单位"))
-    for s, label in engine.WEIGHT_SCHEMES.items():
+    for s, label in composite.WEIGHT_SCHEMES.items():
         try:
-            other = data.load(engine.rank_quarter, quarter, group_id=group, weight_scheme=s)
-        except engine.RankingError as err:
+            other = data.load(composite.rank_quarter, quarter, group_id=group, weight_scheme=s)
+        except normalise.RankingError as err:
             st.caption(str(err))
             continue
         ranks = ranks.join(other.table.select("unit_code", pl.col("rank").alias(f"{label}排名")), on="unit_code",
@@ -204,7 +205,7 @@ with tab_weights:
     st.dataframe(ranks.drop("unit_code"), hide_index=True, height=ROW_PX * (ranks.height + 1) + 3)
 
 with tab_pairs:
-    sentences = bulletin.dominance_sentences(ranking)
+    sentences = charts.dominance_sentences(ranking)
     if sentences:
         st.markdown("\n".join(f"- {s}" for s in sentences))
     else:

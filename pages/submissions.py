@@ -6,7 +6,8 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from analytics import domain, roles, submission_status
+from analytics.submissions import status
+from core import catalog, clock, roles
 from etl import load as etl_load
 from etl import report as etl_report
 from pages import auth, data, widgets
@@ -41,7 +42,7 @@ with tab_upload:
                 {
                     "文件": r.file_name,
                     "校验结论": {"loaded": "可入库", "duplicate": "重复文件（已入库过）", "rejected": "拒收"}[r.outcome],
-                    "报送单位": domain.unit_name(r.unit_code) if r.unit_code else "—",
+                    "报送单位": catalog.unit_name(r.unit_code) if r.unit_code else "—",
                     "统计月份": r.month.strftime("%Y-%m") if r.month else "—",
                     "输入行": r.rows_input,
                     "可入库行": r.rows_loaded,
@@ -87,7 +88,7 @@ with tab_upload:
 
 # ----------------------------------------------------------------------------- completeness
 with tab_matrix:
-    today = domain.today()
+    today = clock.today()
     year = st.selectbox("年度", list(range(today.year, 2019, -1)), key="completeness_year")
     completeness = data.load(q.completeness, year)
     if completeness is None:
@@ -95,13 +96,13 @@ with tab_matrix:
     else:
         if scope:
             completeness = completeness.filter(pl.col("unit_code").is_in(list(scope)))
-        classified = submission_status.classify(completeness, dt.datetime.combine(today, dt.time(12)))
-        counts = submission_status.summary(classified)
+        classified = status.classify(completeness, dt.datetime.combine(today, dt.time(12)))
+        counts = status.summary(classified)
         cols = st.columns(6)
         for col, key in zip(cols, ["按时", "迟报", "缺报", "未到期", "重报", "有隔离行"]):
             col.metric(key, counts[key])
-        st.dataframe(submission_status.matrix(classified), hide_index=True, use_container_width=True)
-        st.caption(submission_status.LEGEND + "。截止日：次月 " f"{domain.etl_settings()['deadline_day']} 日 24 时。")
+        st.dataframe(status.matrix(classified), hide_index=True, use_container_width=True)
+        st.caption(status.LEGEND + "。截止日：次月 " f"{catalog.etl_settings()['deadline_day']} 日 24 时。")
 
 # ----------------------------------------------------------------------------- history
 with tab_history:

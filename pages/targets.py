@@ -4,7 +4,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import domain, roles, targets
+from analytics.targets import province, unit_tasks
+from core import catalog, money, roles
 from pages import auth, data, widgets
 
 user = auth.require("view_targets")
@@ -22,7 +23,7 @@ choices = widgets.month_choices(months)
 as_of = st.columns([1, 3])[0].selectbox("截至月份", choices, format_func=widgets.month_label,
                                         key=f"targets_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
 
-progress = data.load(targets.province_progress, as_of)
+progress = data.load(province.province_progress, as_of)
 units = progress.units
 for message in progress.messages:
     st.warning(message)
@@ -51,7 +52,7 @@ with tab_province:
     fig.update_layout(height=420, margin={"t": 30, "b": 10}, yaxis={"title": "累计到位资金（亿元）", "tickformat": ",.0f"},
                       legend={"orientation": "h", "y": -0.15}, hovermode="x unified")
     st.plotly_chart(fig, key="province_path")
-    target = domain.wan_to_yi(progress.target_wan)
+    target = money.wan_to_yi(progress.target_wan)
     st.caption(f"图：{progress.year}年全省累计到位资金（亿元）。红线为本年实际累计，灰线为上年同期累计，绿色点线为序时目标"
                f"（年度目标 {'未知' if target is None else f'{target:,}'} 亿元 × m÷12，{progress.target_source}），"
                f"蓝色虚线及阴影为自所选月份起的预测累计及其 {level} 预测区间（季节占比法）。")
@@ -63,9 +64,9 @@ with tab_forecast:
     if ye.point_wan is None:
         st.info(f"{progress.year}年全年暂无法预测：" + "；".join(ye.messages))
     else:
-        interval = (f"{ye.level:.0%} 预测区间 {domain.wan_to_yi(ye.low_wan):,}–{domain.wan_to_yi(ye.high_wan):,} 亿元"
+        interval = (f"{ye.level:.0%} 预测区间 {money.wan_to_yi(ye.low_wan):,}–{money.wan_to_yi(ye.high_wan):,} 亿元"
                     if ye.low_wan is not None else "历史年度不足，无预测区间")
-        st.markdown(f"**{progress.year}年全年预测**：{domain.wan_to_yi(ye.point_wan):,} 亿元（{interval}），"
+        st.markdown(f"**{progress.year}年全年预测**：{money.wan_to_yi(ye.point_wan):,} 亿元（{interval}），"
                     f"依据 {len(ye.history_years)} 个完整历史年度（{'、'.join(str(y) for y in ye.history_years)}年）。")
     st.caption("方法：" + ye.definition)
     widgets.show_table(progress.milestones, "milestones")
@@ -119,13 +120,13 @@ with tab_units:
 with tab_projects:
     st.caption("任一到位资金数字背后的项目：选择全省或某个单位，列出所选年度1月至截至月份有到位资金记录的项目，"
                "其到位资金之和即上表中的年初至今到位资金。")
-    options = {"": "全省", **{u.code: u.name for u in domain.units()}}
+    options = {"": "全省", **{u.code: u.name for u in catalog.units()}}
     unit = st.selectbox("范围", list(options), format_func=options.get, index=None, placeholder="选择全省或某个单位",
                         key="targets_funds_unit")
     if unit is not None:
-        projects = data.load(targets.funds_projects, as_of, unit or None)
+        projects = data.load(unit_tasks.funds_projects, as_of, unit or None)
         total = projects.frame["funds_wan"].sum() if projects.frame.height else 0
-        st.metric(f"{options[unit]}年初至今到位资金（亿元）", f"{domain.wan_to_yi(total):,.2f}",
+        st.metric(f"{options[unit]}年初至今到位资金（亿元）", f"{money.wan_to_yi(total):,.2f}",
                   help=f"{projects.frame.height} 个项目的期间到位资金之和")
         if projects.frame.is_empty():
             st.info("所选范围内没有到位资金记录。")

@@ -7,9 +7,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from analytics import benford, bulletin, domain, periods, risk, sampling, verification
-from analytics.risk_rules import FAMILIES, FAMILY_ZH, window_label
-from analytics.sampling import STRATUM_ZH, Design
+from analytics.verification import benford, results, sampling, scoring, worklist
+from analytics.verification.rules import FAMILIES, FAMILY_ZH, window_label
+from analytics.verification.sampling import STRATUM_ZH, Design
+from core import clock, periods, spreadsheet
 from pages import auth, data
 from warehouse import accounts
 
@@ -97,17 +98,17 @@ def plain(text: str) -> str:
 
 
 def table_download(label: str, title: str, frame: pl.DataFrame, notes: list[str], file_name: str, key: str) -> None:
-    st.download_button(label, lambda: bulletin.table_xlsx(title, frame, notes), file_name=file_name, mime=XLSX,
+    st.download_button(label, lambda: spreadsheet.table_xlsx(title, frame, notes), file_name=file_name, mime=XLSX,
                        key=key, on_click="ignore")
 
 
 def work_list_downloads(sample: sampling.DrawnSample, key: str) -> None:
     """The firm's work list of a recorded sample (built when clicked)."""
     left, right = st.columns(2)
-    left.download_button("下载核查清单（xlsx）", lambda: sampling.work_list_xlsx(sample),
+    left.download_button("下载核查清单（xlsx）", lambda: worklist.work_list_xlsx(sample),
                          file_name=f"核查清单_{sample.sample_id}.xlsx", mime=XLSX, key=f"{key}_xlsx",
                          on_click="ignore", type="primary")
-    right.download_button("下载核查清单（csv）", lambda: sampling.work_list_csv(sample),
+    right.download_button("下载核查清单（csv）", lambda: worklist.work_list_csv(sample),
                           file_name=f"核查清单_{sample.sample_id}.csv", mime="text/csv", key=f"{key}_csv",
                           on_click="ignore")
 
@@ -127,7 +128,7 @@ try:
 except ValueError as err:
     st.info(f"{quarter_zh}：{err}。")
     st.stop()
-learning = data.load(verification.learning_report)
+learning = data.load(results.learning_report)
 weights_note = ("先验权重（config/sampling.toml）" if learning.fitted is None
                 else f"根据 {learning.labels} 条核查结果重新估计并与先验融合的权重")
 st.caption(f"{quarter_zh}报送的 {result.projects.height:,} 个项目逐一计算风险分（0–1）：六类风险信号各得 0–1 分，"
@@ -140,11 +141,11 @@ tab_overview, tab_benford, tab_projects, tab_sample, tab_records = st.tabs(
 # ---------------------------------------------------------------------------- risk overview
 with tab_overview:
     units = result.units
-    window_zh = window_label(risk.sampling_config()["risk"]["history_months"])
+    window_zh = window_label(scoring.sampling_config()["risk"]["history_months"])
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("本季度项目", f"{result.projects.height:,} 个")
     c2.metric("有风险信号的项目", f"{int(units['flagged'].sum()):,} 个", help="至少命中一条风险信号的项目")
-    c3.metric("高风险项目", f"{int(units['high_risk'].sum()):,} 个", help=f"风险分 ≥ {risk.HIGH_RISK} 的项目")
+    c3.metric("高风险项目", f"{int(units['high_risk'].sum()):,} 个", help=f"风险分 ≥ {scoring.HIGH_RISK} 的项目")
     c4.metric("平均风险分", f"{result.projects['risk_score'].mean():.3f}", help="0–1，越高越值得优先核查")
     st.subheader("各单位 × 风险信号类别")
     st.plotly_chart(heatmap_figure(result.heatmap), key="vs_heatmap")
@@ -162,7 +163,7 @@ with tab_overview:
         (pl.col("round_share") * 100).alias("整数金额占比（%）"),
         pl.col("verdict_zh").alias(f"本福特检验（{window_zh}）"),
     )
-    round_unit = risk.sampling_config()["risk"]["round_unit_wan"]
+    round_unit = scoring.sampling_config()["risk"]["round_unit_wan"]
     st.dataframe(view, hide_index=True, placeholder="—", height=ROW_PX * (view.height + 1) + 3, column_config={
         "平均风险分": st.column_config.NumberColumn(format="%.3f"),
         "季末月到位资金占比（%）": st.column_config.NumberColumn(format="%.1f", help="均匀分布时约 33.3%"),
@@ -171,7 +172,7 @@ with tab_overview:
         f"本福特检验（{window_zh}）": st.column_config.TextColumn(
             width="large", help="首两位数字检验，详见“本福特检验”页"),
     })
-    notes = [f"{quarter_zh}；高风险 = 风险分 ≥ {risk.HIGH_RISK}；季末月到位资金占比与整数金额占比（{round_unit} 万元的"
+    notes = [f"{quarter_zh}；高风险 = 风险分 ≥ {scoring.HIGH_RISK}；季末月到位资金占比与整数金额占比（{round_unit} 万元的"
              f"整数倍）按{window_zh}的本月到位资金计算（均匀分布时季末月约占 33.3%）。"]
     st.caption(notes[0])
     table_download("下载单位风险汇总（xlsx）", f"{quarter_zh}各单位风险汇总", view, notes,
@@ -182,7 +183,7 @@ with tab_benford:
     left, right = st.columns(2)
     test = left.radio("检验", ["first_two", "first", "second"], format_func=benford.TEST_ZH.get, horizontal=True,
                       key="vs_benford_test")
-    report = data.load(risk.digit_report, quarter, test)
+    report = data.load(scoring.digit_report, quarter, test)
     period_zh = {report.periods[0]: quarter_zh, report.periods[1]: report.periods[1]}
     period = right.radio("期间", list(report.periods), format_func=period_zh.get, horizontal=True,
                          key="vs_benford_period")
@@ -247,7 +248,7 @@ with tab_projects:
                                     placeholder="全部单位")
     chosen_families = right.multiselect("命中的信号类别", list(FAMILIES), format_func=FAMILY_ZH.get,
                                         key="vs_list_families", placeholder="全部项目（不限信号类别）")
-    listed = risk.project_table(result.projects, tuple(chosen_units), tuple(chosen_families))
+    listed = scoring.project_table(result.projects, tuple(chosen_units), tuple(chosen_families))
     view = listed.select(
         pl.col("risk_rank").alias("风险排名"),
         pl.col("risk_score").alias("风险分"),
@@ -307,7 +308,7 @@ with tab_projects:
 
 # ---------------------------------------------------------------------------- sample builder
 with tab_sample:
-    cfg = risk.sampling_config()
+    cfg = scoring.sampling_config()
     population = result.projects.height
     st.subheader("① 样本量")
     c1, c2, c3, c4 = st.columns(4)
@@ -346,7 +347,7 @@ with tab_sample:
         if key in st.session_state:
             st.session_state[key] = min(st.session_state[key], population)
     st.session_state.setdefault("vs_lambda", float(cfg["design"]["lambda"]))
-    st.session_state.setdefault("vs_seed", int(f"{domain.today():%Y%m%d}"))
+    st.session_state.setdefault("vs_seed", int(f"{clock.today():%Y%m%d}"))
     st.session_state.setdefault("vs_min_per_unit", int(cfg["design"]["min_per_unit"]))
     st.session_state.setdefault("vs_largest", int(cfg["design"]["certainty_largest"]))
 
@@ -490,8 +491,8 @@ with tab_records:
                     st.error("无权操作：当前账户没有“导入核查结果”权限")
                     st.stop()
                 try:
-                    imported = verification.import_results(None, upload.getvalue(), user.username, name=upload.name)
-                except verification.ResultsRejected as err:
+                    imported = results.import_results(None, upload.getvalue(), user.username, name=upload.name)
+                except results.ResultsRejected as err:
                     st.error(f"“{upload.name}”未导入，未写入任何数据。请修改后重新上传：\n\n"
                              + "\n".join(f"- {e}" for e in err.errors))
                 else:
@@ -499,7 +500,7 @@ with tab_records:
                     st.success(imported.summary())
 
         st.subheader(f"样本 {sample_id} 的核查结果与推算")
-        projection = data.load(verification.evaluate_sample, sample_id)
+        projection = data.load(results.evaluate_sample, sample_id)
         e1, e2, e3, e4 = st.columns(4)
         e1.metric("确定层差错", f"{projection.certainty_errors} 个",
                   help=f"已核查 {projection.certainty_checked} 个；判断抽样，只计数、不外推")
@@ -511,7 +512,7 @@ with tab_records:
                   "—" if projection.upper is None else f"{projection.upper:.1%}",
                   help="单侧 Korn–Graubard 上限")
         st.markdown(projection.summary() + "。")
-        findings = data.load(verification.sample_findings, sample_id)
+        findings = data.load(results.sample_findings, sample_id)
         view = findings.select(
             pl.col("selection_order").alias("序号"),
             pl.col("stratum").replace_strict(STRATUM_ZH).alias("抽样层"),
@@ -531,13 +532,13 @@ with tab_records:
             "报送累计到位资金（万元）": st.column_config.NumberColumn(format="%.2f"),
             "核实金额（万元）": st.column_config.NumberColumn(format="%.2f"),
         })
-        errors_zh = "、".join(verification.error_outcomes())
+        errors_zh = "、".join(results.error_outcomes())
         st.caption(f"差错 = 核查结论为{errors_zh}；金额单位：万元。")
         table_download("下载核查结果（xlsx）", f"样本 {sample_id} 核查结果", view, [projection.summary()],
                        f"核查结果_{sample_id}.xlsx", "vs_findings_xlsx")
 
     st.subheader("哪些信号预示了差错（全部已导入的核查结果）")
-    precision = data.load(verification.precision_report)
+    precision = data.load(results.precision_report)
     if precision.is_empty():
         st.info("尚未导入任何核查结果。导入后将按信号类别和具体信号统计命中率。")
     else:
@@ -558,7 +559,7 @@ with tab_records:
                        "风险信号命中率.xlsx", "vs_precision_xlsx")
 
     st.subheader("根据核查结果调整信号权重")
-    learning = data.load(verification.learning_report)  # again: an import above has made a new snapshot
+    learning = data.load(results.learning_report)  # again: an import above has made a new snapshot
     st.caption(learning.note + "。融合后的权重用于下一次抽样和本页的风险分。")
     l1, l2, l3 = st.columns(3)
     l1.metric("核查标签", f"{learning.labels} 条")

@@ -6,8 +6,8 @@ import re
 
 import streamlit as st
 
-from analytics import periods
-from analytics.targets import Figure, Table
+from analytics.tables import Figure, Table
+from core import periods
 from pages import data
 from warehouse.queries import submissions as submission_queries
 

@@ -23,7 +23,7 @@ def main(warehouse: str, stop_file: str, out_file: str) -> None:
     while not Path(stop_file).exists():
         try:
             snap = store.current_snapshot(warehouse)
-            row = store.query(snap, OBSERVE_SQL).row(0)
+            row = store.frame(snap, OBSERVE_SQL).row(0)
             observations.append([snap.identity, *row])
         except Exception as exc:  # noqa: BLE001 - the test counts every kind of failure
             errors.append(repr(exc))

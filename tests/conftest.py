@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 import xlsxwriter
 
-from etl.parse import uscc_check_char
-from etl.read import SUBMISSION_COLUMNS
+from core.template import SUBMISSION_COLUMNS
+from core.uscc import uscc_check_char
 
 HEADERS = [c.header for c in SUBMISSION_COLUMNS]
 FROZEN_TODAY = "2025-06-15"
@@ -23,7 +23,7 @@ def valid_uscc(n: int, region: str = "620100") -> str:
 
 @pytest.fixture
 def frozen_today(monkeypatch):
-    """analytics.domain.today() returns 2025-06-15."""
+    """core.clock.today() returns 2025-06-15."""
     monkeypatch.setenv("DASHBOARD_TODAY", FROZEN_TODAY)
     return dt.date.fromisoformat(FROZEN_TODAY)
 

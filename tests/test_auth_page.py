@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.roles import User
+from core.roles import User
 from pages import auth
 from warehouse import accounts
 

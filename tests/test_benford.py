@@ -6,8 +6,14 @@ import polars as pl
 import pytest
 from scipy.stats import chisquare
 
-from analytics.benford import (
-    MAD_BANDS, conformity_of, digit_tables_by, digit_test, digit_tests_by, expected_mad, expected_proportions,
+from analytics.verification.benford import (
+    MAD_BANDS,
+    conformity_of,
+    digit_tables_by,
+    digit_test,
+    digit_tests_by,
+    expected_mad,
+    expected_proportions,
     first_two_digits,
 )
 

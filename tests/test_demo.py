@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from etl import demo
+from simulator import demo
 
 TODAY = "2026-11-27"
 # CONTRACT.md §1, written out on purpose (not imported from the reader).

@@ -84,11 +84,9 @@ def test_load_reference(warehouse, tmp_path):
 
 def test_demo_is_delegated_to_etl_demo(monkeypatch):
     seen = []
-    fake = types.ModuleType("etl.demo")
+    fake = types.ModuleType("simulator.demo")
     fake.main = lambda argv: seen.append(argv) or 0
-    monkeypatch.setitem(sys.modules, "etl.demo", fake)
-    import etl
-    monkeypatch.setattr(etl, "demo", fake, raising=False)
+    monkeypatch.setattr(cli, "demo", fake)
     assert cli.main(["demo", "--out", "x", "--seed", "7"]) == 0
     assert seen == [["--out", "x", "--seed", "7"]]
 
@@ -208,7 +206,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(write_submission, project
 
 @pytest.mark.usefixtures("frozen_today")
 def test_demo_accepts_warehouse_and_writes_files_only(tmp_path, capsys):
-    from etl import demo
+    from simulator import demo
 
     out, warehouse = tmp_path / "demo", tmp_path / "w.duckdb"
     assert demo.main(["--out", str(out), "--warehouse", str(warehouse), "--start", "2025-05", "--end", "2025-05",

@@ -19,7 +19,7 @@ MARCH_LATE = "2025-04-06T00:00:00"
 
 def q(warehouse, sql, params=None):
     """Query the serving snapshot (what readers see)."""
-    return store.query(store.current_snapshot(warehouse), sql, params)
+    return store.frame(store.current_snapshot(warehouse), sql, params)
 
 
 def one(warehouse, sql):

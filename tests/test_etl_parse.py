@@ -8,18 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.parse import (
-    USCC_CHARS,
-    date_expr,
-    month_expr,
-    number_expr,
-    parse_date,
-    parse_month,
-    parse_number,
-    uscc_check_char,
-    uscc_check_char_expr,
-    uscc_is_valid,
-)
+from core.uscc import USCC_CHARS, uscc_check_char, uscc_is_valid
+from etl.parse import date_expr, month_expr, number_expr, parse_date, parse_month, parse_number, uscc_check_char_expr
 
 FULLWIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")
 EXCEL_EPOCH = dt.date(1899, 12, 30)

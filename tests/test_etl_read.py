@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from analytics import domain
+from core import catalog
 from etl.read import FileRejected, check_size, read_table
 
 TITLE = "2025年3月招商引资项目报表"
@@ -160,7 +160,7 @@ def test_size_limit_checked_before_reading(tmp_path):
 
 
 def test_row_limit(monkeypatch, project_row, submission_bytes):
-    monkeypatch.setitem(domain.etl_settings(), "max_rows", 3)
+    monkeypatch.setitem(catalog.etl_settings(), "max_rows", 3)
     rows = [project_row(i) for i in range(1, 5)]
     assert "超过 3 行的上限" in _rejected("a.csv", submission_bytes(rows, "a.csv"))
     assert "超过 3 行的上限" in _rejected("a.xlsx", submission_bytes(rows, "a.xlsx"))
@@ -168,7 +168,7 @@ def test_row_limit(monkeypatch, project_row, submission_bytes):
 
 
 def test_xlsx_far_above_the_row_limit_is_rejected_without_loading_it_all(monkeypatch, project_row, submission_bytes):
-    monkeypatch.setitem(domain.etl_settings(), "max_rows", 3)
+    monkeypatch.setitem(catalog.etl_settings(), "max_rows", 3)
     many = submission_bytes([project_row(1)] * 1100, "a.xlsx")  # beyond the limit plus the allowed slack
     assert "超过 3 行的上限" in _rejected("a.xlsx", many)
 

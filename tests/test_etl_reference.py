@@ -15,7 +15,7 @@ def write(tmp_path, name, body, encoding="utf-8"):
 
 
 def rows(warehouse):
-    return store.query(store.current_snapshot(warehouse),
+    return store.frame(store.current_snapshot(warehouse),
                        "SELECT list_name, year, rank, company_name, uscc FROM five_hundred_list"
                        " ORDER BY list_name, year, rank").rows()
 
@@ -36,7 +36,7 @@ def test_load_then_reload_replaces_only_that_list_and_year(warehouse, tmp_path):
         ("世界500强", 2023, 1, "丁公司", None),
         ("世界500强", 2024, 1, "戊公司", None),
     ])
-    audit = store.query(store.current_snapshot(warehouse), "SELECT kind, outcome FROM load_audit").rows()
+    audit = store.frame(store.current_snapshot(warehouse), "SELECT kind, outcome FROM load_audit").rows()
     assert audit == [("reference", "loaded"), ("reference", "loaded")]
 
 
@@ -57,7 +57,7 @@ def test_any_bad_row_rejects_the_whole_list(warehouse, tmp_path):
     assert "第 8 行「企业名称」值“新公司”在同一名录同一年度中与第 2 行重复" in rep.issues[-1].message
     assert "6 处错误" in rep.summary_zh
     assert rows(warehouse) == [("世界500强", 2024, 1, "甲公司", None)]
-    audit = store.query(store.current_snapshot(warehouse), "SELECT outcome FROM load_audit ORDER BY load_id").rows()
+    audit = store.frame(store.current_snapshot(warehouse), "SELECT outcome FROM load_audit ORDER BY load_id").rows()
     assert audit == [("loaded",), ("rejected",)]
 
 

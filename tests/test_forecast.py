@@ -8,10 +8,10 @@ from statistics import fmean, stdev
 
 import polars as pl
 from scipy import stats
-
-from analytics import forecast
-from warehouse.queries import targets as queries
 from test_targets_warehouse import make_warehouse
+
+from analytics.targets import forecast
+from warehouse.queries import targets as queries
 
 
 def series(years: dict[int, list[str]]) -> pl.DataFrame:

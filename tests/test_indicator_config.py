@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from analytics.indicator_config import (
-    DEFAULT_PATH, IndicatorConfigError, load_indicator_config, load_indicator_config_or_last_valid,
+from analytics.ranking.indicator_config import (
+    DEFAULT_PATH,
+    IndicatorConfigError,
+    load_indicator_config,
+    load_indicator_config_or_last_valid,
 )
-from analytics.indicators import FORMULAS, formula_table
+from analytics.ranking.indicators import FORMULAS, formula_table
 
 DEFAULT_TEXT = DEFAULT_PATH.read_text(encoding="utf-8")
 

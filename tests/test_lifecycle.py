@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-
-from analytics import lifecycle, targets
 from test_targets_warehouse import make_warehouse
+
+from analytics.targets import lifecycle, settings
 
 AS_OF = dt.date(2025, 6, 1)
 
@@ -46,7 +46,7 @@ ROWS = [
 @pytest.fixture(scope="module")
 def overview(tmp_path_factory):
     snap = make_warehouse(tmp_path_factory.mktemp("lifecycle"), ROWS)
-    return snap, lifecycle.lifecycle_overview(snap, AS_OF, settings=targets.load_settings())
+    return snap, lifecycle.lifecycle_overview(snap, AS_OF, settings=settings.load_settings())
 
 
 def stalled_row(result, pid):
@@ -80,9 +80,9 @@ def test_durations_run_to_the_units_latest_submission(overview):
 
 def test_thresholds_come_from_config(overview):
     snap, _ = overview
-    cfg = targets.load_settings().cfg | {"stalled": {"not_started_months": 11, "no_money_months": 4,
+    cfg = settings.load_settings().cfg | {"stalled": {"not_started_months": 11, "no_money_months": 4,
                                                       "low_funds_after_months": 6, "low_funds_share": 0.2}}
-    result = lifecycle.lifecycle_overview(snap, AS_OF, settings=targets.load_settings(cfg))
+    result = lifecycle.lifecycle_overview(snap, AS_OF, settings=settings.load_settings(cfg))
     assert stalled_row(result, "N12")["months_stuck"] == 12
     assert stalled_row(result, "M3") is None
     assert stalled_row(result, "L15")["rule_codes"] == ["low_funds"]
@@ -128,7 +128,7 @@ def test_signing_years_offer_the_cohorts_present(overview):
     assert result.signing_years == (2024,)                       # every project here was signed in 2024
 
     def province(year):
-        o = lifecycle.lifecycle_overview(snap, AS_OF, signing_year=year, settings=targets.load_settings())
+        o = lifecycle.lifecycle_overview(snap, AS_OF, signing_year=year, settings=settings.load_settings())
         return o.funnel.frame.filter(pl.col("unit_name") == "全省").row(0, named=True)["signed"]
 
     assert province(2024) == result.funnel.frame.filter(pl.col("unit_name") == "全省")["signed"][0] > 0

@@ -7,10 +7,9 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-
-from analytics import major_projects as mp
-from analytics import targets, tasks
 from test_targets_warehouse import make_warehouse
+
+from analytics.targets import doubling, quotas, settings
 
 AS_OF = dt.date(2025, 3, 1)
 GROUP_USCC = "91110000MA0000001X"
@@ -61,10 +60,10 @@ def snap(tmp_path_factory):
     return make_warehouse(tmp_path_factory.mktemp("major"), ROWS, empty=EMPTY, five_hundred=LISTS)
 
 
-def settings(**five_hundred) -> targets.Settings:
-    cfg = copy.deepcopy(tasks.targets_config())
+def targets_settings(**five_hundred) -> settings.Settings:
+    cfg = copy.deepcopy(quotas.targets_config())
     cfg["five_hundred"] = {**cfg.get("five_hundred", {}), **five_hundred}
-    return targets.load_settings(cfg)
+    return settings.load_settings(cfg)
 
 
 def row(table, **match):
@@ -76,7 +75,7 @@ def row(table, **match):
 
 
 def test_doubling_counts_by_tier_against_the_baseline(snap):
-    o = mp.major_overview(snap, AS_OF, settings())
+    o = doubling.major_overview(snap, AS_OF, targets_settings())
     major = row(o.doubling.summary, measure="10亿元以上")
     assert (major["baseline_count"], major["target_count"], major["current_count"]) == (2, 4, 3)
     assert major["progress"] == Decimal("0.7500")
@@ -92,7 +91,7 @@ def test_doubling_counts_by_tier_against_the_baseline(snap):
 
 
 def test_breakdowns_by_unit_and_chain(snap):
-    o = mp.major_overview(snap, AS_OF, settings())
+    o = doubling.major_overview(snap, AS_OF, targets_settings())
     jy = row(o.doubling.by_unit, measure="10亿元以上", group="嘉峪关市")
     assert (jy["baseline_count"], jy["current_count"]) == (0, 2) and jy["progress"] is None
     lz = row(o.doubling.by_unit, measure="10亿元以上", group="兰州市")
@@ -101,7 +100,7 @@ def test_breakdowns_by_unit_and_chain(snap):
 
 
 def test_an_enterprise_counts_once_for_the_province_and_once_per_unit(snap):
-    o = mp.major_overview(snap, AS_OF, settings())
+    o = doubling.major_overview(snap, AS_OF, targets_settings())
     five = row(o.doubling.summary, measure="三个500强企业")
     assert (five["baseline_count"], five["current_count"]) == (1, 4)   # group, 华东, the unlisted one, the branch
     ents = o.enterprises.frame
@@ -116,13 +115,13 @@ def test_an_enterprise_counts_once_for_the_province_and_once_per_unit(snap):
 
 
 def test_claims_are_checked_against_the_list_of_the_signing_year_or_the_latest_earlier(snap):
-    o = mp.major_overview(snap, AS_OF, settings())
+    o = doubling.major_overview(snap, AS_OF, targets_settings())
     quarter = o.new_this_quarter.frame
     assert "中国企业500强：已核实（2024年名录）" == row(o.new_this_quarter, project_id="F2")["verification"]
-    listed = mp.enterprise_projects(snap, GROUP_USCC, AS_OF, settings()).frame
+    listed = doubling.enterprise_projects(snap, GROUP_USCC, AS_OF, targets_settings()).frame
     f0 = listed.filter(pl.col("project_id") == "F0").row(0, named=True)
     assert f0["verification"] == "中国企业500强：无对应名录（未载入2023年及以前的名录）"
-    unlisted = mp.doubling_projects(snap, "三个500强企业", "target", AS_OF, unit_code="620100", settings=settings())
+    unlisted = doubling.doubling_projects(snap, "三个500强企业", "target", AS_OF, unit_code="620100", settings=targets_settings())
     f6 = unlisted.frame.filter(pl.col("project_id") == "F6").row(0, named=True)
     assert f6["verification"] == "世界500强：名录中未找到（2024年名录）"
     assert any("未能在对应年度名录中核实" in m for m in o.messages)
@@ -130,16 +129,16 @@ def test_claims_are_checked_against_the_list_of_the_signing_year_or_the_latest_e
 
 
 def test_group_matching_and_verified_only_are_configuration(snap):
-    grouped = mp.major_overview(snap, AS_OF, settings(group_match=True))
+    grouped = doubling.major_overview(snap, AS_OF, targets_settings(group_match=True))
     assert row(grouped.doubling.summary, measure="三个500强企业")["current_count"] == 3   # the branch joins its group
     group = grouped.enterprises.frame.filter(pl.col("enterprise_id") == GROUP_USCC).row(0, named=True)
     assert group["unit_count"] == 3
-    verified = mp.major_overview(snap, AS_OF, settings(basis="verified"))
+    verified = doubling.major_overview(snap, AS_OF, targets_settings(basis="verified"))
     assert row(verified.doubling.summary, measure="三个500强企业")["current_count"] == 2
 
 
 def test_new_projects_this_month_and_high_tech_shares(snap):
-    o = mp.major_overview(snap, AS_OF, settings())
+    o = doubling.major_overview(snap, AS_OF, targets_settings())
     assert o.new_this_month.frame["project_id"].to_list() == ["T3"]
     assert row(o.new_this_month, project_id="T3")["tier"] == "10亿元以上"
     shown = o.new_this_month.display()
@@ -150,25 +149,25 @@ def test_new_projects_this_month_and_high_tech_shares(snap):
 
 
 def test_drill_down_returns_the_projects_behind_a_count(snap):
-    jy = mp.doubling_projects(snap, "10亿元以上", "target", AS_OF, unit_code="620200", settings=settings())
+    jy = doubling.doubling_projects(snap, "10亿元以上", "target", AS_OF, unit_code="620200", settings=targets_settings())
     assert sorted(jy.frame["project_id"].to_list()) == ["T2", "T3"]
-    base = mp.doubling_projects(snap, "10亿元以上", "baseline", AS_OF, settings=settings())
+    base = doubling.doubling_projects(snap, "10亿元以上", "baseline", AS_OF, settings=targets_settings())
     assert sorted(base.frame["project_id"].to_list()) == ["B1", "B3"]
-    five = mp.doubling_projects(snap, "三个500强企业", "baseline", AS_OF, settings=settings())
+    five = doubling.doubling_projects(snap, "三个500强企业", "baseline", AS_OF, settings=targets_settings())
     assert five.frame["project_id"].to_list() == ["F0"]
 
 
 def test_configured_baseline_and_a_baseline_without_data():
-    cfg = copy.deepcopy(tasks.targets_config())
+    cfg = copy.deepcopy(quotas.targets_config())
     cfg["doubling"]["baseline_counts"] = {"10亿元以上": 10, "一百强": 3}
-    s = targets.load_settings(cfg)
+    s = settings.load_settings(cfg)
     assert s.baseline_counts == {"10亿元以上": 10} and any("“一百强”" in m for m in s.messages)
     cfg["doubling"]["baseline"] = {"from": "2019-01", "to": "2019-12"}
-    s = targets.load_settings(cfg)
+    s = settings.load_settings(cfg)
     events = pl.DataFrame(schema={"measure": pl.String, "unit_code": pl.String, "unit_name": pl.String,
                                   "chain": pl.String, "signing_date": pl.Date, "project_key": pl.String,
                                   "key": pl.String, "period": pl.String, "month": pl.Date})
-    d = mp.doubling_tracker(events, [dt.date(2024, 1, 1)], AS_OF, s)
+    d = doubling.doubling_tracker(events, [dt.date(2024, 1, 1)], AS_OF, s)
     configured = row(d.summary, measure="10亿元以上")
     assert (configured["baseline_count"], configured["target_count"], configured["baseline_source"]) == (10, 20, "配置值")
     empty = row(d.summary, measure="20亿元以上")
@@ -178,31 +177,31 @@ def test_configured_baseline_and_a_baseline_without_data():
 
 
 def test_names_are_normalised_for_matching():
-    assert mp.normalise_name("华东（上海）实业 有限公司") == mp.normalise_name("华东(上海)实业有限公司")
-    assert mp.normalise_name("ＡＢＣ Ltd") == "abcltd"
+    assert doubling.normalise_name("华东（上海）实业 有限公司") == doubling.normalise_name("华东(上海)实业有限公司")
+    assert doubling.normalise_name("ＡＢＣ Ltd") == "abcltd"
 
 
 def test_a_broken_doubling_rule_still_gives_the_page_with_a_message(snap):
-    cfg = copy.deepcopy(tasks.targets_config())
+    cfg = copy.deepcopy(quotas.targets_config())
     cfg["doubling"]["target"] = {"from": "2024-01"}
-    o = mp.major_overview(snap, AS_OF, targets.load_settings(cfg))
+    o = doubling.major_overview(snap, AS_OF, settings.load_settings(cfg))
     assert o.doubling.summary.frame.is_empty() and o.figures[0].value is None
     assert any("目标期 target" in m for m in o.messages) and any("翻番规则配置有误" in m for m in o.messages)
     assert o.new_this_month.frame["project_id"].to_list() == ["T3"]
 
 
 def test_drill_down_title_says_what_is_counted(snap):
-    five = mp.doubling_projects(snap, "三个500强企业", "target", AS_OF, settings=settings())
+    five = doubling.doubling_projects(snap, "三个500强企业", "target", AS_OF, settings=targets_settings())
     by_unit = five.frame.group_by("unit_code").len()
     assert by_unit.height > 1
     # F1, F2 (one group by USCC), F3, F4, F5 (one enterprise by name, then USCC), F6, F7: 7 projects, 4 enterprises
     assert "（全省，4 家企业、7 个项目）" in five.title
-    tier = mp.doubling_projects(snap, "10亿元以上", "target", AS_OF, unit_code="620200", settings=settings())
+    tier = doubling.doubling_projects(snap, "10亿元以上", "target", AS_OF, unit_code="620200", settings=targets_settings())
     assert tier.title.endswith("（嘉峪关市，2 个项目）")
 
 
 def test_breakdowns_warn_when_the_baseline_is_partly_covered(snap):
-    o = mp.major_overview(snap, AS_OF, settings())
+    o = doubling.major_overview(snap, AS_OF, targets_settings())
     # the warehouse holds 2023 only: 12 of the baseline's 36 months
     assert "仓库仅有 12 个月的数据" in o.doubling.by_unit.definition
     assert "仓库仅有 12 个月的数据" in o.doubling.by_chain.definition

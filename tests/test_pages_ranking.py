@@ -7,12 +7,14 @@ import shutil
 from decimal import Decimal
 
 import pytest
-
-from analytics import bulletin, domain
-from analytics.publication import verify_publication
-from analytics.ranking import attribute_quarter, rank_quarter
-from tests.apptest_support import app_as, clear_caches, shown_text
 from test_ranking_warehouse import HandWarehouse, month, project
+
+from analytics.publication import monthly
+from analytics.publication.archive import verify_publication
+from analytics.ranking.attribution import attribute_quarter
+from analytics.ranking.composite import rank_quarter
+from core import catalog
+from tests.apptest_support import app_as, clear_caches, shown_text
 from warehouse import accounts, store
 from warehouse.queries import ranking as q
 
@@ -23,7 +25,7 @@ TODAY = "2025-10-20"
 
 def _fill(wh: HandWarehouse) -> None:
     """Every unit: one funded project reporting monthly, one unstarted project; figures vary by unit."""
-    for k, u in enumerate(domain.units()):
+    for k, u in enumerate(catalog.units()):
         base = Decimal(1000 + 150 * k)
         cum = Decimal(0)
         for y, m in [(2024, m) for m in range(1, 13)] + [(2025, m) for m in range(1, 10)]:
@@ -170,7 +172,7 @@ def test_reporter_is_refused_the_live_pages(wh):
 def test_monthly_bulletin_shows_the_bulletin_figures(wh):
     at = run("leader", wh, MONTHLY)
     assert at.selectbox(key="bulletin_month").value == dt.date(2025, 9, 1)  # the latest month with data
-    b = bulletin.monthly_bulletin(snapshot(), dt.date(2025, 9, 1))
+    b = monthly.monthly_bulletin(snapshot(), dt.date(2025, 9, 1))
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["本月到位资金（亿元）"] == str(b.total_month_yi)
     assert metrics["1—9月累计（亿元）"] == str(b.total_ytd_yi)
@@ -186,7 +188,7 @@ def test_monthly_bulletin_shows_the_bulletin_figures(wh):
     assert [x.label for x in at.get("download_button")] == ["下载月度通报（xlsx）"]
     at.selectbox(key="bulletin_month").set_value(dt.date(2025, 3, 1)).run()
     assert not at.exception
-    assert at.metric[0].value == str(bulletin.monthly_bulletin(snapshot(), dt.date(2025, 3, 1)).total_month_yi)
+    assert at.metric[0].value == str(monthly.monthly_bulletin(snapshot(), dt.date(2025, 3, 1)).total_month_yi)
 
 
 # ----------------------------------------------------------------------------- 季度排名发布

@@ -72,5 +72,5 @@ def test_upload_shows_report_then_loads(loaded, project_row, submission_bytes):
     assert not at.exception
     assert any("620100_2025-04.csv" in s.value for s in at.success)
     snap = store.current_snapshot(loaded)
-    got = store.query(snap, "SELECT rows_loaded, rows_quarantined FROM mart_unit_month WHERE month = DATE '2025-04-01'")
+    got = store.frame(snap, "SELECT rows_loaded, rows_quarantined FROM mart_unit_month WHERE month = DATE '2025-04-01'")
     assert got.row(0) == (3, 1)

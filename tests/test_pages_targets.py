@@ -7,9 +7,9 @@ import json
 from decimal import Decimal
 
 import pytest
-
-from analytics import lifecycle, major_projects, targets
 from test_targets_warehouse import make_warehouse
+
+from analytics.targets import doubling, lifecycle, province
 from tests.apptest_support import app_as, clear_caches
 from warehouse import store
 
@@ -110,7 +110,7 @@ def figure_checks(at, figures):
 
 def test_targets_page_shows_the_analytics_numbers_and_every_table_downloads(warehouse, snap):
     at = run("admin", warehouse, TARGETS)
-    progress = targets.province_progress(snap, MARCH)
+    progress = province.province_progress(snap, MARCH)
     figure_checks(at, progress.figures)
     figure_checks(at, (progress.backtest_error,))
     assert progress.backtest_error.value is not None                      # 2024 back-tested from 2023
@@ -132,12 +132,12 @@ def test_the_month_picker_moves_every_figure(warehouse, snap):
     at = run("leader", warehouse, TARGETS)
     at.selectbox(key="targets_month_2025Q1").set_value(FEBRUARY).run()
     assert not at.exception
-    figure_checks(at, targets.province_progress(snap, FEBRUARY).figures)
+    figure_checks(at, province.province_progress(snap, FEBRUARY).figures)
     assert metrics(at)["年初至今到位资金（亿元）"] == "0.42"
     # the months offered follow the sidebar's quarter
     at = run("leader", warehouse, TARGETS, quarter="2024Q4")
     assert at.selectbox(key="targets_month_2024Q4").options == ["2024年12月", "2024年11月", "2024年10月"]
-    figure_checks(at, targets.province_progress(snap, dt.date(2024, 12, 1)).figures)
+    figure_checks(at, province.province_progress(snap, dt.date(2024, 12, 1)).figures)
     assert metrics(at)["年初至今到位资金（亿元）"] == "2.04"                  # 12 × 1200 + 12 × 500 万元
 
 
@@ -160,7 +160,7 @@ def test_funds_drill_down_lists_the_projects_behind_the_figure(warehouse, snap):
 
 def test_major_page_counts_enterprises_once_and_marks_unverified_claims(warehouse, snap):
     at = run("admin", warehouse, MAJOR)
-    overview = major_projects.major_overview(snap, MARCH)
+    overview = doubling.major_overview(snap, MARCH)
     figure_checks(at, overview.figures)
     assert metrics(at)["目标期10亿元以上项目（个）"] == "1"                  # LZ2; LZ1 was signed in the baseline
     assert metrics(at)["目标期三个500强企业（家）"] == "2"

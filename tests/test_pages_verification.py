@@ -8,11 +8,11 @@ import json
 import openpyxl
 import polars as pl
 import pytest
-
-from analytics import risk, sampling, verification
-from analytics.sampling import Design
 from test_risk_rules import plant
 from test_sampling_warehouse import Builder, background
+
+from analytics.verification import results, sampling, scoring, worklist
+from analytics.verification.sampling import Design
 from tests.apptest_support import app_as, clear_caches, shown_text
 from warehouse import accounts, store
 from warehouse.queries import sampling as q
@@ -98,7 +98,7 @@ def test_overview_shows_the_quarters_risk_as_the_analytics_compute_it(seen):
     result = sampling.quarter_risk(store.current_snapshot(seen), QUARTER)
     p = result.projects
     assert metric(at, "本季度项目") == f"{p.height:,} 个"
-    assert metric(at, "高风险项目") == f"{int((p['risk_score'] >= risk.HIGH_RISK).sum()):,} 个"
+    assert metric(at, "高风险项目") == f"{int((p['risk_score'] >= scoring.HIGH_RISK).sum()):,} 个"
     assert metric(at, "有风险信号的项目") == f"{int((p['reasons'].list.len() > 0).sum()):,} 个"
     heat = chart(at, "vs_heatmap")["data"][0]
     assert heat["type"] == "heatmap" and len(heat["x"]) == 6 and len(heat["y"]) == 4
@@ -115,7 +115,7 @@ def test_overview_shows_the_quarters_risk_as_the_analytics_compute_it(seen):
 def test_benford_tab_shows_each_units_test_and_says_when_n_is_small(seen):
     at = render("admin", seen, vs_benford_period="近24个月", vs_benford_unit="620500")
     assert not at.exception
-    report = risk.digit_report(store.current_snapshot(seen), QUARTER)
+    report = scoring.digit_report(store.current_snapshot(seen), QUARTER)
     window = report.summary.filter(pl.col("period") == "近24个月")
     shown = table(at, "金额个数 N（个）")
     assert dict(zip(shown["被考核单位"], shown["金额个数 N（个）"])) == dict(window.select("unit_name", "n").rows())
@@ -138,7 +138,7 @@ def test_risk_list_is_ranked_filtered_and_explained(seen):
     at = render("admin", seen, vs_list_units=["620500"], vs_list_families=["digits"])
     assert not at.exception
     result = sampling.quarter_risk(store.current_snapshot(seen), QUARTER)
-    expected = risk.project_table(result.projects, ("620500",), ("digits",))
+    expected = scoring.project_table(result.projects, ("620500",), ("digits",))
     shown = table(at, "风险提示")
     assert list(shown["项目编号"]) == expected["project_id"].to_list()
     assert list(shown["风险排名"]) == expected["risk_rank"].to_list()
@@ -210,7 +210,7 @@ def test_adopting_the_suggested_size(small):
 
 def filled(sample, bad_ids=(), outcome_of=None) -> bytes:
     """The sample's work list as the firm returns it: every row concluded."""
-    wb = openpyxl.load_workbook(io.BytesIO(sampling.work_list_xlsx(sample)))
+    wb = openpyxl.load_workbook(io.BytesIO(worklist.work_list_xlsx(sample)))
     ws = wb["核查清单"]
     col = {c.value: c.column for c in ws[1]}
     for r in range(2, ws.max_row + 1):
@@ -233,7 +233,7 @@ def test_admin_imports_results_and_sees_the_projection(small):
     at.run()
     assert not at.exception
     assert any("导入 12 条核查结果" in m.value for m in at.success)
-    projection = verification.evaluate_sample(store.current_snapshot(small), s.sample_id)
+    projection = results.evaluate_sample(store.current_snapshot(small), s.sample_id)
     assert projection.errors == 2
     assert metric(at, "概率层已核查") == "8/8 个"
     assert metric(at, "推算差错率") == f"{projection.rate:.1%}"

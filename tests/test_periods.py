@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from analytics import periods
+from core import periods
 
 
 def test_quarter_months_and_labels():

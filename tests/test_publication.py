@@ -11,16 +11,29 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from test_ranking_warehouse import (  # noqa: F401 - `hand` is a fixture
+    JIAYUGUAN,
+    LANZHOU,
+    XINQU,
+    fill,
+    hand,
+    month,
+    project,
+    small_config,
+)
 
-from analytics import bulletin
-from analytics.publication import (
-    PublicationRefused, inputs_digest, load_publication, publication_list, publish, recompute_publication,
+from analytics.publication import bulletin
+from analytics.publication.archive import (
+    PublicationRefused,
+    inputs_digest,
+    load_publication,
+    publication_list,
+    publish,
+    recompute_publication,
     verify_publication,
 )
-from analytics.ranking import rank_quarter
-from test_ranking_warehouse import (  # noqa: F401 - `hand` is a fixture
-    JIAYUGUAN, LANZHOU, XINQU, fill, hand, month, project, small_config,
-)
+from analytics.ranking import charts
+from analytics.ranking.composite import rank_quarter
 from warehouse import store
 from warehouse.queries import ranking as q
 
@@ -135,7 +148,7 @@ def test_tampering_is_detected(hand, tmp_path):
 
 def test_publication_code_never_updates_or_deletes():
     root = Path(__file__).resolve().parent.parent
-    for path in (root / "analytics" / "publication.py", root / "warehouse" / "migrations" / "003_ranking_publication.sql"):
+    for path in (root / "warehouse" / "writes" / "publication.py", root / "warehouse" / "migrations" / "003_ranking_publication.sql"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\b(UPDATE|DELETE)\b", text), path.name
 
@@ -154,9 +167,9 @@ def test_publication_list_verifies_each_and_exports_what_was_published(hand, mon
     assert workbook["综合排名"]["A3"].value.startswith("发布编号：2025Q3-01；发布人：张三；发布时间：2025-10-10 09:30")
     names = [workbook["综合排名"].cell(r, 1).value for r in range(5, 8)]  # title, 2 meta lines, header
     assert names == preview.table["unit_name"].to_list()
-    monkeypatch.setattr(bulletin, "_render_pngs", lambda figures: (_ for _ in ()).throw(RuntimeError("no Chromium")))
+    monkeypatch.setattr(bulletin, "render_pngs", lambda figures: (_ for _ in ()).throw(RuntimeError("no Chromium")))
     page = bulletin.publication_export(now, "2025Q3-01", "html").decode("utf-8")
-    assert "发布编号：2025Q3-01" in page and bulletin.CHART_OMITTED in page
+    assert "发布编号：2025Q3-01" in page and charts.CHART_OMITTED in page
     assert bulletin.publication_export(now, "2025Q3-01", "pdf").startswith(b"%PDF")
     with pytest.raises(ValueError, match="未知的导出格式“doc”"):
         bulletin.publication_export(now, "2025Q3-01", "doc")

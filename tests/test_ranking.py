@@ -10,13 +10,15 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics import domain
-from analytics.indicator_config import parse_indicator_config
-from analytics.indicators import ADJUSTMENTS_SCHEMA, UNITS_SCHEMA, VALUES_SCHEMA, IndicatorValues
-from analytics.ranking import (
-    adjustment_points, attribute_change, cap_weights, competition_rank, critic_weights, entropy_weights,
-    monte_carlo_ranks, normalise, rank_values,
-)
+from analytics.ranking.aggregation import adjustment_points, competition_rank
+from analytics.ranking.attribution import attribute_change
+from analytics.ranking.composite import rank_values
+from analytics.ranking.indicator_config import parse_indicator_config
+from analytics.ranking.indicators import ADJUSTMENTS_SCHEMA, UNITS_SCHEMA, VALUES_SCHEMA, IndicatorValues
+from analytics.ranking.normalise import normalise
+from analytics.ranking.robustness import monte_carlo_ranks
+from analytics.ranking.weights import cap_weights, critic_weights, entropy_weights
+from core import catalog
 
 UNITS = ["620100", "620200", "620300", "620400"]
 
@@ -80,7 +82,7 @@ max_points = {late_cap}
 
 def make_values(rows: dict[str, list], *, incomplete=(), late=None, quarter="2025Q3", ids=("a", "b", "c")):
     units = pl.DataFrame(
-        [(u, domain.unit_name(u), u not in incomplete, 9, 8 if u in incomplete else 9,
+        [(u, catalog.unit_name(u), u not in incomplete, 9, 8 if u in incomplete else 9,
           "2025年9月" if u in incomplete else "") for u in rows],
         schema=UNITS_SCHEMA, orient="row")
     values = pl.DataFrame([(u, i, None if v is None else float(v), f"{i}={v}")

@@ -13,14 +13,25 @@ from decimal import Decimal
 import openpyxl
 import polars as pl
 import pytest
-
-from analytics import bulletin
-from analytics.publication import Publication
-from analytics.ranking import attribute_change, rank_values
 from test_ranking import engine_config, make_values
 from test_ranking_warehouse import (  # noqa: F401 - `hand` is a fixture
-    JIAYUGUAN, LANZHOU, XINQU, hand, month, project, small_config, year_of_months,
+    JIAYUGUAN,
+    LANZHOU,
+    XINQU,
+    hand,
+    month,
+    project,
+    small_config,
+    year_of_months,
 )
+
+from analytics.publication import bulletin, monthly, workbook
+from analytics.publication.archive import Publication
+from analytics.ranking import charts
+from analytics.ranking.attribution import attribute_change
+from analytics.ranking.composite import rank_values
+from core import spreadsheet
+from core.spreadsheet import neutralise
 
 ROWS = {"620100": [30, 2, 10], "620200": [20, 0, 20], "620300": [10, 1, 30], "620171": [25, None, 5]}
 
@@ -36,7 +47,7 @@ def _workbook(data: bytes):
 
 
 def test_ranking_workbook_cell_by_cell(ranking):
-    wb = _workbook(bulletin.ranking_xlsx(ranking))
+    wb = _workbook(workbook.ranking_xlsx(ranking))
     assert wb.sheetnames == ["综合排名", "1.甲指标", "2.乙指标", "3.丙指标", "指标说明"]
     ws = wb["综合排名"]
     assert ws["A1"].value == "2025年第三季度招商引资工作综合排名通报（测试组）"
@@ -69,15 +80,15 @@ def test_ranking_workbook_cell_by_cell(ranking):
 
 def test_formula_injection_is_neutralised(ranking):
     for text in ("=1+1", "+1", "-1", "@SUM(A1)"):
-        assert bulletin.neutralise(text) == "'" + text
-    assert bulletin.neutralise("兰州市") == "兰州市"
+        assert neutralise(text) == "'" + text
+    assert neutralise("兰州市") == "兰州市"
     cfg = engine_config(units=list(ROWS))
     evil = rank_values(make_values(ROWS), cfg)
     pub = Publication("2025Q3-01", "2025Q3", dt.datetime(2025, 10, 10, 9), "=cmd|' /C calc'!A0", None, None, None,
                       "0" * 64, cfg, evil)
     hostile_names = evil.indicators.with_columns(name=evil.indicators["name"].str.replace("甲指标", "=HYPERLINK(\"x\")"))
     evil = dataclasses.replace(evil, indicators=hostile_names)
-    wb = _workbook(bulletin.ranking_xlsx(evil, pub))
+    wb = _workbook(workbook.ranking_xlsx(evil, pub))
     assert wb["指标说明"]["A2"].value == "'=HYPERLINK(\"x\")"
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -92,20 +103,20 @@ def test_html_says_when_charts_are_omitted(ranking, monkeypatch):
     assert "<th>被考核单位</th><th>指标完成情况</th><th>得分</th><th>排名</th><th>备注</th>" in page
     for name in ("兰州市", "嘉峪关市", "金昌市", "兰州新区"):
         assert f"<td>{name}</td>" in page
-    assert bulletin.CHART_OMITTED in page and "http" not in page  # self-contained
+    assert charts.CHART_OMITTED in page and "http" not in page  # self-contained
 
     def unavailable(figures):
         raise RuntimeError("no Chromium")
 
-    monkeypatch.setattr(bulletin, "_render_pngs", unavailable)
+    monkeypatch.setattr(bulletin, "render_pngs", unavailable)
     page = bulletin.ranking_html(ranking)
-    assert bulletin.CHART_OMITTED in page and "<td>兰州市</td>" in page and "data:image/png" not in page
+    assert charts.CHART_OMITTED in page and "<td>兰州市</td>" in page and "data:image/png" not in page
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium not installed: charts cannot be rendered")
 def test_html_embeds_rendered_charts(ranking):
     page = bulletin.ranking_html(ranking)
-    assert page.count('src="data:image/png;base64,') == 2 and bulletin.CHART_OMITTED not in page
+    assert page.count('src="data:image/png;base64,') == 2 and charts.CHART_OMITTED not in page
 
 
 def _pdf_fonts(pdf: bytes) -> set[bytes]:
@@ -124,15 +135,15 @@ def test_pdf_embeds_a_cjk_font(ranking):
 
 
 def test_figures(ranking):
-    fig = bulletin.rank_interval_figure(ranking)
+    fig = charts.rank_interval_figure(ranking)
     ranked = ranking.table.filter(ranking.table["ranked"])
     bars, nominal, median = fig.data
     assert bars.type == "bar" and bars.orientation == "h" and list(bars.y) == ranked["unit_name"].to_list()
-    pad = bulletin.INTERVAL_PAD
+    pad = charts.INTERVAL_PAD
     assert [b + pad for b in bars.base] == pytest.approx(ranked["rank_q05"].to_list())
     assert [b + w - pad for b, w in zip(bars.base, bars.x)] == pytest.approx(ranked["rank_q95"].to_list())
     assert list(nominal.x) == ranked["rank"].to_list() and list(median.x) == ranked["rank_median"].to_list()
-    m = bulletin.score_map_figure(ranking)
+    m = charts.score_map_figure(ranking)
     assert [t.type for t in m.data] == ["choroplethmap", "choroplethmap", "scattermap", "scattermap"]
     assert m.layout.map.style == "white-bg" and m.data[1].featureidkey == "id"
     assert "620171" not in m.data[1].locations and set(m.data[1].locations) == {"620100", "620200", "620300"}
@@ -148,7 +159,7 @@ def test_monthly_bulletin_by_hand(hand):
         year_of_months(hand, unit, 2024, "10000")
         for m in range(1, months + 1):
             hand.submit(unit, month(2025, m), [project(f"{unit}-n", funds_month_wan=per_month, funds_cum_wan="1")])
-    b = bulletin.monthly_bulletin(hand.write(), dt.date(2025, 9, 17), small_config())
+    b = monthly.monthly_bulletin(hand.write(), dt.date(2025, 9, 17), small_config())
     rows = {r["unit_code"]: r for r in b.table.iter_rows(named=True)}
     assert rows[LANZHOU]["funds_month_yi"] == Decimal("1.30") and rows[LANZHOU]["funds_ytd_yi"] == Decimal("11.70")
     assert rows[LANZHOU]["task_yi"] == Decimal("14.40") and rows[LANZHOU]["growth_pct"] == pytest.approx(30.0)
@@ -160,7 +171,7 @@ def test_monthly_bulletin_by_hand(hand):
     assert b.red == ("兰州市",) and b.black == ("嘉峪关市", "兰州新区")
     assert b.total_ytd_yi == Decimal("28.60") and b.total_growth_pct == pytest.approx(16000 / 270000 * 100)
 
-    wb = _workbook(bulletin.monthly_bulletin_xlsx(b))
+    wb = _workbook(monthly.monthly_bulletin_xlsx(b))
     ws = wb["月度通报"]
     assert ws["A1"].value == "2025年9月招商引资到位资金通报（测试组）"
     assert ws["A3"].value.startswith("本月到位资金 2.20 亿元，1—9月累计 28.60 亿元，同比增长 5.9%；1 个单位达到序时进度")
@@ -170,7 +181,7 @@ def test_monthly_bulletin_by_hand(hand):
     assert ws.cell(7, 1).value == "兰州新区" and ws.cell(7, 11).value == "未报"
     assert ws["A9"].value == "红榜：兰州市" and ws["A10"].value == "黑榜：嘉峪关市、兰州新区"
 
-    fig = bulletin.monthly_progress_figure(b)
+    fig = monthly.monthly_progress_figure(b)
     bars = fig.data[0]
     assert list(bars.x) == ["兰州市", "兰州新区", "嘉峪关市"]  # by completion: 81.25 %, 61.11 %, 56.25 %
     assert list(bars.y) == pytest.approx([81.25, 88000 / 144000 * 100, 56.25])
@@ -179,7 +190,7 @@ def test_monthly_bulletin_by_hand(hand):
 
 
 def test_contribution_waterfall_adds_up_to_the_score(ranking):
-    fig = bulletin.contribution_waterfall(ranking, "620300")
+    fig = charts.contribution_waterfall(ranking, "620300")
     w = fig.data[0]
     score = ranking.table.filter(ranking.table["unit_code"] == "620300")["score"][0]
     # the three indicators, then the late-report deduction (non-zero for 金昌市); zero items are left out
@@ -188,14 +199,14 @@ def test_contribution_waterfall_adds_up_to_the_score(ranking):
     assert sum(w.y[:-1]) == pytest.approx(score) and w.y[-1] == score
     assert w.y[3] == -1.0
     assert fig.layout.title.text.startswith("金昌市：综合得分构成（单位：分")
-    assert "迟报扣分" not in bulletin.contribution_waterfall(ranking, "620100").data[0].x
+    assert "迟报扣分" not in charts.contribution_waterfall(ranking, "620100").data[0].x
 
 
 def test_attribution_figure_bars_add_up_to_this_quarter_score():
     cfg = engine_config(units=list(ROWS))
     attribution = attribute_change(make_values({**ROWS, "620200": [28, 1, 12]}, late={"620300": 1}),
                                    make_values(ROWS, quarter="2025Q2"), cfg)
-    fig = bulletin.attribution_figure(attribution, "620200")
+    fig = charts.attribution_figure(attribution, "620200")
     w = fig.data[0]
     s = attribution.summary.filter(attribution.summary["unit_code"] == "620200").row(0, named=True)
     assert w.x[0] == "2025年第二季度得分" and w.x[-1] == "2025年第三季度得分" and "参照变动（其他单位数据变化等）" in w.x
@@ -207,25 +218,25 @@ def test_rank_history_figure_puts_rank_one_on_top():
     history = pl.DataFrame({"quarter": ["2025Q2", "2025Q1", "2025Q3", "2025Q1"], "unit_code": ["620100"] * 3 + ["620200"],
                             "unit_name": ["兰州市"] * 3 + ["嘉峪关市"], "score": [70.0, 60.0, 80.0, 65.0],
                             "rank": [2, None, 1, 1]})
-    fig = bulletin.rank_history_figure(history, "620100")
+    fig = charts.rank_history_figure(history, "620100")
     line = fig.data[0]
     assert list(line.x) == ["2025年第二季度", "2025年第三季度"] and list(line.y) == [2, 1]  # unranked quarter left out
     assert fig.layout.yaxis.range == (2.5, 0.5)
 
 
 def test_pairs_no_weighting_can_reverse_in_plain_words(ranking):
-    assert bulletin.dominance_sentences(ranking) == [
+    assert charts.dominance_sentences(ranking) == [
         "兰州市在每项指标和加减分上都不逊于嘉峪关市、金昌市，且至少有一项更好：无论权重和标准化方法如何选择，"
         "兰州市的得分都不会低于它们。"]
     tied = rank_values(make_values({"620100": [10, 1, 10], "620200": [20, 0, 10]}),
                        engine_config(units=["620100", "620200"]))
-    assert bulletin.dominance_sentences(tied) == []
+    assert charts.dominance_sentences(tied) == []
 
 
 def test_any_table_as_xlsx_is_neutralised_and_typed():
     frame = pl.DataFrame({"发布编号": ["2025Q3-01", "=HYPERLINK(\"x\")"], "得分": [81.2345, 70.0], "单位数": [15, 14],
                           "发布时间": [dt.datetime(2025, 10, 10, 9, 30), None]})
-    ws = _workbook(bulletin.table_xlsx("季度排名发布清单", frame, ["说明：示例"]))["1.季度排名发布清单"]
+    ws = _workbook(spreadsheet.table_xlsx("季度排名发布清单", frame, ["说明：示例"]))["1.季度排名发布清单"]
     assert (ws["A1"].value, ws["A2"].value) == ("季度排名发布清单", "说明：示例")
     assert [c.value for c in ws[3]] == ["发布编号", "得分", "单位数", "发布时间"]
     assert [c.value for c in ws[4]] == ["2025Q3-01", 81.2345, 15, "2025-10-10 09:30"]

@@ -10,10 +10,10 @@ import types
 from pathlib import Path
 
 import pytest
-
-import analytics
-from analytics.cli import main
 from test_ranking_warehouse import HandWarehouse, fill, small_config_text
+
+from analytics import cli as analytics_cli
+from analytics.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_KEYS = {"unit_code", "unit_name", "score", "rank", "rank_q05", "rank_q95", "complete"}
@@ -105,10 +105,9 @@ def test_failures_exit_1_with_a_chinese_message(ranked_warehouse, tmp_path, caps
 
 def test_sample_is_delegated_to_the_sampling_cli(monkeypatch):
     seen = []
-    fake = types.ModuleType("analytics.sampling_cli")
+    fake = types.ModuleType("analytics.verification.sample_cli")
     fake.main = lambda argv: seen.append(argv) or 2
-    monkeypatch.setitem(sys.modules, "analytics.sampling_cli", fake)
-    monkeypatch.setattr(analytics, "sampling_cli", fake, raising=False)
+    monkeypatch.setattr(analytics_cli, "sample_cli", fake)
     assert main(["sample", "--quarter", "2025Q3", "--size", "5"]) == 2
     assert seen == [["--quarter", "2025Q3", "--size", "5"]]
 

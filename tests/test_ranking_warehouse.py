@@ -13,11 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analytics.indicator_config import IndicatorConfig, parse_indicator_config
-from analytics.indicators import compute_indicator_values
-from analytics.ranking import (
-    history_quarters, months_not_due, rank_changes, rank_history, rank_quarter, reporting_status,
-)
+from analytics.ranking.composite import rank_quarter
+from analytics.ranking.history import history_quarters, months_not_due, rank_changes, rank_history, reporting_status
+from analytics.ranking.indicator_config import IndicatorConfig, parse_indicator_config
+from analytics.ranking.indicators import compute_indicator_values
 from warehouse import store
 
 LANZHOU, JIAYUGUAN, XINQU = "620100", "620200", "620171"

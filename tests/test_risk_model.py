@@ -4,9 +4,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics import risk
-from analytics.risk_model import ecod
-from analytics.risk_rules import FAMILIES, bigrams, dice, fmt_wan, noisy_or
+from analytics.verification import scoring
+from analytics.verification.model import ecod
+from analytics.verification.rules import FAMILIES, bigrams, dice, fmt_wan, noisy_or
 
 
 def test_ecod_tail_scores_by_hand():
@@ -39,12 +39,12 @@ def test_family_score_is_noisy_or_and_risk_is_monotone():
         "family": ["timing", "timing", "lifecycle"], "code": ["x", "y", "z"],
         "severity": [0.5, 0.4, 0.3], "reason": ["甲", "乙", "丙"],
     })
-    s = risk.family_scores(pop, hits)
+    s = scoring.family_scores(pop, hits)
     a = s.filter(pl.col("project_id") == "a").row(0, named=True)
     assert a["score_timing"] == pytest.approx(1 - 0.5 * 0.6)
-    assert s.filter(pl.col("project_id") == "c").select(risk.SCORE_COLUMNS).sum_horizontal()[0] == 0
-    w = risk.prior_weights()
-    scored = s.with_columns(r=risk.risk_expr(w))["r"].to_list()
+    assert s.filter(pl.col("project_id") == "c").select(scoring.SCORE_COLUMNS).sum_horizontal()[0] == 0
+    w = scoring.prior_weights()
+    scored = s.with_columns(r=scoring.risk_expr(w))["r"].to_list()
     assert scored[2] == pytest.approx(1 / (1 + math.exp(-w["intercept"])))
     assert scored[0] > scored[2] and scored[1] > scored[2]
     assert set(w) == {"intercept", *FAMILIES}

@@ -6,10 +6,10 @@ import re
 
 import polars as pl
 import pytest
-
-from analytics import risk
-from analytics.risk_rules import FAMILIES, FAMILY_ZH
 from test_sampling_warehouse import Builder, background
+
+from analytics.verification import scoring
+from analytics.verification.rules import FAMILIES, FAMILY_ZH
 from warehouse import store
 
 QUARTER = "2025Q3"
@@ -104,7 +104,7 @@ def snapshot(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def result(snapshot):
-    return risk.score_projects(risk.load_inputs(snapshot, QUARTER))
+    return scoring.score_projects(scoring.load_inputs(snapshot, QUARTER))
 
 
 def row(result, unit, pid) -> dict:
@@ -150,7 +150,7 @@ def test_the_same_contract_outweighs_a_similar_name(result):
 
 
 def test_a_longer_dry_spell_weighs_more(result):
-    settings = risk.sampling_config()["risk"]
+    settings = scoring.sampling_config()["risk"]
     full, months = settings["severity"]["stalled_no_money"], settings["no_money_full_months"]
     no_money = result.signals.filter(pl.col("code") == "stalled_no_money")
     stopped = no_money.filter(pl.col("project_id") == "STOPPED")["severity"][0]        # 9 dry months
@@ -216,7 +216,7 @@ def test_model_flags_the_most_unusual_projects_with_feature_reasons(result):
 
 def test_weights_change_the_ranking(result):
     inputs_weights = {**result.weights, "lifecycle": 0.0, "duplication": 8.0}
-    p = result.projects.with_columns(alt=risk.risk_expr(inputs_weights))
+    p = result.projects.with_columns(alt=scoring.risk_expr(inputs_weights))
     top = p.sort("alt", descending=True).head(4)
     assert set(top["project_id"]) <= {"DUPA", "DUPB", "RS1", "RS2", "WARN", "NM1", "NM2", "REPEAT", "SIMA", "SIMB",
                                 "SIMC", "SIMD"}
@@ -239,7 +239,7 @@ def test_unit_flagged_counts_projects_with_a_signal(result):
 
 
 def test_digit_report_is_the_risk_results_digit_test_with_its_tables(snapshot, result):
-    report = risk.digit_report(snapshot, QUARTER)
+    report = scoring.digit_report(snapshot, QUARTER)
     assert report.periods == (QUARTER, "近24个月") and report.test == "first_two"
     cols = ["unit_code", "period", "n", "excluded", "mad", "verdict_zh"]
     assert report.summary.select(cols).equals(result.benford.select(cols))
@@ -256,19 +256,19 @@ def test_digit_report_is_the_risk_results_digit_test_with_its_tables(snapshot, r
 
 
 def test_digit_report_for_the_first_digit(snapshot, result):
-    first = risk.digit_report(snapshot, QUARTER, "first")
-    two = risk.digit_report(snapshot, QUARTER)
+    first = scoring.digit_report(snapshot, QUARTER, "first")
+    two = scoring.digit_report(snapshot, QUARTER)
     assert first.summary["n"].to_list() == two.summary["n"].to_list()   # the same amounts, another test
     assert first.bands == (0.006, 0.012, 0.015)
     assert first.tables.group_by("unit_code", "period").len()["len"].unique().to_list() == [9]
 
 
 def test_project_table_ranks_over_the_quarter_then_filters(result):
-    everything = risk.project_table(result.projects)
+    everything = scoring.project_table(result.projects)
     assert everything["risk_rank"].to_list() == list(range(1, result.projects.height + 1))
     assert everything["risk_score"].is_sorted(descending=True)
     rank = dict(zip(everything["project_id"], everything["risk_rank"]))
-    picked = risk.project_table(result.projects, ("621000",), ("timing", "lifecycle"))
+    picked = scoring.project_table(result.projects, ("621000",), ("timing", "lifecycle"))
     assert set(picked["unit_code"]) == {"621000"}
     assert {"BUNCH", "LOWFUND"} <= set(picked["project_id"])
     assert ((picked["score_timing"] > 0) | (picked["score_lifecycle"] > 0)).all()

@@ -1,8 +1,8 @@
 """The role/permission matrix and the data scope of each role (issue 6)."""
 import pytest
 
-from analytics import roles
-from analytics.roles import User
+from core import roles
+from core.roles import User
 
 # The matrix as the brief states it: leader reads everything; admin reads and writes everything;
 # a reporter uploads and sees their own unit's submissions and the PUBLISHED rankings only.

@@ -3,12 +3,18 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics import sampling
-from analytics.risk import SCORE_COLUMNS, sampling_config
-from analytics.sampling import (
-    Design, allocate, attribute_sample_size, draw, inclusion_probabilities, mixed_weights, mus_sample_size,
+from analytics.verification import sampling
+from analytics.verification.sampling import (
+    Design,
+    allocate,
+    attribute_sample_size,
+    draw,
+    inclusion_probabilities,
+    mixed_weights,
+    mus_sample_size,
     systematic_pps,
 )
+from analytics.verification.scoring import SCORE_COLUMNS, sampling_config
 
 
 @pytest.mark.parametrize("conf, tol, exp, n", [

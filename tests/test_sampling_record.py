@@ -5,10 +5,10 @@ import json
 import openpyxl
 import polars as pl
 import pytest
-
-from analytics import sampling, sampling_cli
-from analytics.sampling import WORK_LIST_COLUMNS
 from test_sampling_warehouse import Builder, background
+
+from analytics.verification import sample_cli, sampling, worklist
+from analytics.verification.worklist import WORK_LIST_COLUMNS
 from warehouse import store
 from warehouse.queries import sampling as q
 
@@ -67,7 +67,7 @@ def test_recorded_samples_are_never_rewritten(warehouse):
 
 def test_work_list_xlsx_for_the_firm(warehouse, tmp_path):
     s = sampling.draw_and_record(warehouse, "2025Q3", 61, 1, "张三")   # everything, so EVIL is in
-    out = sampling.export_work_list(s, tmp_path / "清单.xlsx")
+    out = worklist.export_work_list(s, tmp_path / "清单.xlsx")
     frame = pl.read_excel(out, engine="calamine", infer_schema_length=0)
     assert tuple(frame.columns) == WORK_LIST_COLUMNS
     assert list(frame.columns[:7]) == ["报送单位代码", "项目编号", "项目名称", "抽样层", "入样概率", "风险分", "抽样原因"]
@@ -85,20 +85,20 @@ def test_work_list_xlsx_for_the_firm(warehouse, tmp_path):
 
 def test_work_list_csv(warehouse, tmp_path):
     s = sampling.draw_and_record(warehouse, "2025Q3", 10, 5, "张三")
-    out = sampling.export_work_list(s, tmp_path / "清单.csv")
+    out = worklist.export_work_list(s, tmp_path / "清单.csv")
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert raw.decode("utf-8-sig").splitlines()[0].startswith("报送单位代码,项目编号,项目名称,抽样层,入样概率,风险分,抽样原因")
     with pytest.raises(ValueError, match=".xlsx 或 .csv"):
-        sampling.export_work_list(s, tmp_path / "清单.pdf")
+        worklist.export_work_list(s, tmp_path / "清单.pdf")
 
 
 def test_sample_command(warehouse, tmp_path, capsys):
     out = tmp_path / "核查清单.xlsx"
     args = ["--quarter", "2025Q3", "--size", "12", "--seed", "9", "--out", str(out), "--warehouse", str(warehouse)]
-    assert sampling_cli.main(args + ["--by", "王五"]) == 0
+    assert sample_cli.main(args + ["--by", "王五"]) == 0
     assert "已抽取并记录样本 2025Q3-001" in capsys.readouterr().out and out.exists()
-    assert sampling_cli.main(args + ["--json"]) == 0
+    assert sample_cli.main(args + ["--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["sample_id"] == "2025Q3-001" and payload["reused"] and payload["sample_size"] == 12
 
@@ -113,13 +113,13 @@ def test_sample_command(warehouse, tmp_path, capsys):
 ])
 def test_sample_command_failures(warehouse, tmp_path, capsys, argv, message):
     argv = [a if a not in ("x.xlsx", "x.txt") else str(tmp_path / a) for a in argv]
-    assert sampling_cli.main(argv + ["--warehouse", str(warehouse)]) == 1
+    assert sample_cli.main(argv + ["--warehouse", str(warehouse)]) == 1
     assert message in capsys.readouterr().err
     assert q.sample_count(store.current_snapshot(warehouse), "2025Q3") == 0
 
 
 def test_sample_command_without_a_warehouse(tmp_path, capsys):
-    assert sampling_cli.main(["--quarter", "2025Q3", "--size", "1", "--seed", "1", "--out", "x.xlsx",
+    assert sample_cli.main(["--quarter", "2025Q3", "--size", "1", "--seed", "1", "--out", "x.xlsx",
                               "--warehouse", str(tmp_path / "none.duckdb")]) == 1
     assert "数据仓库不存在" in capsys.readouterr().err
     assert not (tmp_path / "none.duckdb").exists()

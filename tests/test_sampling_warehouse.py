@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from analytics.periods import add_months
+from core.periods import add_months
 from warehouse import store
 from warehouse.queries import sampling as q
 

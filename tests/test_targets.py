@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-
-from analytics import domain, targets, tasks
 from test_targets_warehouse import make_warehouse
+
+from analytics import tables
+from analytics.targets import province, quotas, settings, unit_tasks
+from core import money
 
 MARCH = dt.date(2025, 3, 1)
 
@@ -41,7 +43,7 @@ def _rows():
 
 
 def _cfg(**changes) -> dict:
-    cfg = copy.deepcopy(tasks.targets_config())
+    cfg = copy.deepcopy(quotas.targets_config())
     cfg["tasks"]["overrides"] = {"2025": {"620300": 0}}
     for path, value in changes.items():
         section, key = path.split(".")
@@ -59,7 +61,7 @@ def _unit(result, code):
 
 
 def test_completion_and_calendar_progress_are_exact_decimals(snap):
-    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    result = unit_tasks.units_vs_tasks(snap, MARCH, settings.load_settings(_cfg()))
     lz = _unit(result, "620100")
     assert lz["task_wan"] == Decimal("1200000.0010")          # 1,000,000.0008 × 1.20, to 0.0001
     assert lz["ytd_wan"] == Decimal("300000.0003")
@@ -76,7 +78,7 @@ def test_completion_and_calendar_progress_are_exact_decimals(snap):
 
 
 def test_every_unit_is_listed_and_one_without_submissions_says_so(snap):
-    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    result = unit_tasks.units_vs_tasks(snap, MARCH, settings.load_settings(_cfg()))
     frame = result.table.frame
     assert frame.height == 15
     gn = _unit(result, "623000")
@@ -90,7 +92,7 @@ def test_every_unit_is_listed_and_one_without_submissions_says_so(snap):
 
 
 def test_a_task_of_zero_gets_a_message_not_a_division_by_zero(snap):
-    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    result = unit_tasks.units_vs_tasks(snap, MARCH, settings.load_settings(_cfg()))
     jc = _unit(result, "620300")
     assert jc["task_wan"] == Decimal("0") and jc["completion"] is None and jc["ahead"] is None
     assert "任务为 0 万元" in jc["note"]
@@ -101,19 +103,19 @@ def test_a_task_of_zero_gets_a_message_not_a_division_by_zero(snap):
 def test_bad_unit_keys_and_values_in_task_overrides_are_reported():
     cfg = _cfg()
     cfg["tasks"]["overrides"] = {"2025": {"兰州": 100, "999999": 5, "620200": "五百"}}
-    messages = targets.load_settings(cfg).messages
+    messages = settings.load_settings(cfg).messages
     assert any("“兰州”不是被考核单位代码，应写作统计代码 620100" in m for m in messages)
     assert any("“999999”不是被考核单位代码" in m for m in messages)
     assert any("嘉峪关市的任务“五百”不是数字" in m for m in messages)
     # A non-numeric override does not take effect: the default rule applies.
-    assert tasks.annual_task_wan("620200", 2025, Decimal("100"), cfg) == Decimal("120.0000")
+    assert quotas.annual_task_wan("620200", 2025, Decimal("100"), cfg) == Decimal("120.0000")
 
 
 def test_broken_sections_fall_back_with_messages():
     cfg = _cfg(**{"tiers.labels": ["一档"], "stalled.no_money_months": 0, "forecast.interval_level": 1.5})
     cfg["tasks"]["overrides"] = {}
     cfg["doubling"]["baseline"] = {"from": "2023-12", "to": "2021-01"}
-    s = targets.load_settings(cfg)
+    s = settings.load_settings(cfg)
     assert s.baseline is None and any("基期 baseline" in m for m in s.messages)
     assert [t.label for t in s.tiers] == ["10亿元以上", "20亿元以上", "50亿元以上", "100亿元以上"]
     assert s.stall.no_money_months == 3 and s.forecast_level == 0.8
@@ -121,8 +123,8 @@ def test_broken_sections_fall_back_with_messages():
 
 
 def test_province_progress_month_by_month_against_a_milestone(snap):
-    settings = targets.load_settings(_cfg(**{"province.milestones_yi": {"2025": 100}}))  # 100亿 = 1,000,000 万元
-    p = targets.province_progress(snap, MARCH, settings)
+    config = settings.load_settings(_cfg(**{"province.milestones_yi": {"2025": 100}}))  # 100亿 = 1,000,000 万元
+    p = province.province_progress(snap, MARCH, config)
     assert p.target_wan == Decimal("1000000")
     rows = p.months.frame.to_dicts()
     assert [r["ytd_wan"] for r in rows] == [Decimal("113200"), Decimal("225200"), Decimal("337900.0002")]
@@ -137,23 +139,23 @@ def test_province_progress_month_by_month_against_a_milestone(snap):
 
 
 def test_province_target_without_milestone_is_last_year_plus_required_growth(snap):
-    settings = targets.load_settings(_cfg(**{"province.milestones_yi": {}}))
-    p = targets.province_progress(snap, MARCH, settings)
+    config = settings.load_settings(_cfg(**{"province.milestones_yi": {}}))
+    p = province.province_progress(snap, MARCH, config)
     total_2024 = Decimal("1000000.0008") + Decimal("120000") + Decimal("6000")
     assert p.target_wan == (total_2024 * Decimal("1.15")).quantize(Decimal("0.0001"))
     assert p.target_source == "上年实绩×(1+0.15)"
 
 
 def test_funds_drill_down_adds_up_to_the_figure(snap):
-    unit = targets.funds_projects(snap, MARCH, "620100")
+    unit = unit_tasks.funds_projects(snap, MARCH, "620100")
     assert unit.frame["funds_wan"].sum() == Decimal("300000.0003")
     assert unit.frame["project_id"].to_list() == ["LZ1"]          # 省内市州外 project is not behind the figure
-    province = targets.funds_projects(snap, MARCH)
-    assert province.frame["funds_wan"].sum() == Decimal("337900.0002")
+    whole = unit_tasks.funds_projects(snap, MARCH)
+    assert whole.frame["funds_wan"].sum() == Decimal("337900.0002")
 
 
 def test_display_shows_yi_with_two_decimals_and_percentages(snap):
-    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    result = unit_tasks.units_vs_tasks(snap, MARCH, settings.load_settings(_cfg()))
     shown = result.table.display()
     assert "年度任务（亿元）" in shown.columns and "任务完成率（%）" in shown.columns
     lz = shown.row(0, named=True)
@@ -162,21 +164,21 @@ def test_display_shows_yi_with_two_decimals_and_percentages(snap):
     assert shown.row(1, named=True)["达到序时进度"] == "否"
     assert "序时进度（%）" in result.table.definitions()
     assert [f.text() for f in result.figures] == ["1", "134.40", "11"]    # 120 + 14.4 + 0 亿元 of tasks
-    assert domain.wan_to_yi(Decimal("12345.0000")) == Decimal("1.23")
-    assert domain.wan_to_yi(Decimal("15000")) == Decimal("1.50")
-    assert domain.wan_to_yi(Decimal("4950")) == Decimal("0.50")          # half up, as published
+    assert money.wan_to_yi(Decimal("12345.0000")) == Decimal("1.23")
+    assert money.wan_to_yi(Decimal("15000")) == Decimal("1.50")
+    assert money.wan_to_yi(Decimal("4950")) == Decimal("0.50")          # half up, as published
 
 
 def test_empty_warehouse_gives_no_result(tmp_path):
     from warehouse import store
     store.initialise(tmp_path / "empty.duckdb")
     snap = store.current_snapshot(tmp_path / "empty.duckdb")
-    assert targets.units_vs_tasks(snap) is None and targets.province_progress(snap) is None
+    assert unit_tasks.units_vs_tasks(snap) is None and province.province_progress(snap) is None
 
 
 def test_the_chart_path_has_last_year_the_calendar_and_the_forecast_from_the_chosen_month(snap):
-    settings = targets.load_settings(_cfg(**{"province.milestones_yi": {"2025": 100}}))
-    p = targets.province_progress(snap, MARCH, settings)
+    config = settings.load_settings(_cfg(**{"province.milestones_yi": {"2025": 100}}))
+    p = province.province_progress(snap, MARCH, config)
     rows = p.path.frame.to_dicts()
     assert [r["month"] for r in rows] == [dt.date(2025, m, 1) for m in range(1, 13)]
     assert [r["ytd_wan"] for r in rows[:3]] == [r["ytd_wan"] for r in p.months.frame.to_dicts()]
@@ -192,7 +194,7 @@ def test_the_chart_path_has_last_year_the_calendar_and_the_forecast_from_the_cho
 
 
 def test_backtest_is_shown_with_its_error_at_this_horizon_or_why_not(snap):
-    p = targets.province_progress(snap, MARCH, targets.load_settings(_cfg()))
+    p = province.province_progress(snap, MARCH, settings.load_settings(_cfg()))
     assert p.backtest.frame.is_empty() and p.backtest_error.value is None
     assert "完整年度不足两个" in p.backtest_error.note
     # three complete years with different Decembers, then 2026 through October (horizon 2)
@@ -203,17 +205,17 @@ def test_backtest_is_shown_with_its_error_at_this_horizon_or_why_not(snap):
         rows += [(dt.date(year, m, 1), rest) for m in range(1, 12)] + [(dt.date(year, 12, 1), Decimal(1100) * Decimal(dec))]
     rows += [(dt.date(2026, m, 1), Decimal(70)) for m in range(1, 11)]
     monthly = pl.DataFrame(rows, schema={"month": pl.Date, "funds_month_wan": pl.Decimal(18, 4)}, orient="row")
-    table, figure = targets.backtest_view(monthly, dt.date(2026, 10, 1), 0.8)
+    table, figure = province.backtest_view(monthly, dt.date(2026, 10, 1), 0.8)
     assert table.frame["horizon"].to_list() == list(range(1, 12))
     assert table.frame["forecasts"].to_list() == [2] * 11             # 2024 and 2025 are back-tested
     at_two = table.frame.filter(pl.col("horizon") == 2).row(0, named=True)
-    assert figure.label == "回测误差（提前 2 个月）" and figure.value == targets.percent(at_two["mape"])
+    assert figure.label == "回测误差（提前 2 个月）" and figure.value == tables.percent(at_two["mape"])
     assert "2024–2025年 2 次回测" in figure.note and "1 次" in figure.note   # 2025 alone had an interval
     assert "平均绝对百分比误差（%）" in table.display().columns
 
 
 def test_table_helpers_filter_sort_plot_and_format(snap):
-    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    result = unit_tasks.units_vs_tasks(snap, MARCH, settings.load_settings(_cfg()))
     table = result.table
     assert table.where(unit_code="620200").frame["unit_name"].to_list() == ["嘉峪关市"]
     by_gap = table.sort_by("gap_task_wan")
@@ -223,7 +225,7 @@ def test_table_helpers_filter_sort_plot_and_format(snap):
     assert table.plotted("completion")[0] == 25.0
     formats = table.column_formats()
     assert formats["年度任务（亿元）"] == ("number", "%.2f") and "被考核单位" not in formats
-    months = targets.province_progress(snap, MARCH, targets.load_settings(_cfg())).months
+    months = province.province_progress(snap, MARCH, settings.load_settings(_cfg())).months
     assert months.column_formats()["月份"] == ("date", "YYYY-MM")
 
 
@@ -232,7 +234,7 @@ def test_xlsx_is_the_table_as_shown_with_its_definitions_and_no_formulas(snap):
 
     import openpyxl
 
-    result = targets.units_vs_tasks(snap, MARCH, targets.load_settings(_cfg()))
+    result = unit_tasks.units_vs_tasks(snap, MARCH, settings.load_settings(_cfg()))
     book = openpyxl.load_workbook(io.BytesIO(result.table.xlsx()))
     ws = book.active
     rows = [[c.value for c in r] for r in ws.iter_rows()]
@@ -244,6 +246,6 @@ def test_xlsx_is_the_table_as_shown_with_its_definitions_and_no_formulas(snap):
     assert body["甘南藏族自治州"]["报送情况"] == "尚未报送2025年数据" and body["甘南藏族自治州"]["任务完成率（%）"] is None
     notes = [r[0] for r in rows[18:]]
     assert notes[0] == "口径说明" and any(n.startswith("序时进度（%）：") for n in notes)
-    evil = targets.Table("=HYPERLINK(\"x\")", pl.DataFrame({"a": ["=1+1", "+cmd", "正常"]}), (targets.Column("a", "名称"),))
+    evil = tables.Table("=HYPERLINK(\"x\")", pl.DataFrame({"a": ["=1+1", "+cmd", "正常"]}), (tables.Column("a", "名称"),))
     cells = [c.value for c in openpyxl.load_workbook(io.BytesIO(evil.xlsx())).active["A"]]
     assert cells[:4] == ["'=HYPERLINK(\"x\")", "名称", "'=1+1", "'+cmd"] and cells[4] == "正常"

@@ -91,7 +91,7 @@ def test_unit_year_funds_sums_counted_sources_of_latest_versions(tmp_path):
          "fund_source": "省内市州外", "version": 2},
         {"unit_code": "620200", "month": "2025-01", "project_id": "C", "funds_month_wan": "5"},
     ])
-    out = store.query(snap, "SELECT * FROM mart_unit_year_funds ORDER BY year")
+    out = store.frame(snap, "SELECT * FROM mart_unit_year_funds ORDER BY year")
     assert out["year"].to_list() == [2024, 2025]
     row = out.row(0, named=True)
     assert row["funds_wan"] == Decimal("170.0001")
@@ -123,7 +123,7 @@ def test_mart_views_show_the_latest_state(tmp_path):
         {"unit_code": "620100", "month": "2024-02", "project_id": "C", "planned_investment_wan": "500000",
          "fund_source": "省内市州外"},
     ])
-    majors = store.query(snap, "SELECT project_id, size_tier FROM mart_major_projects")
+    majors = store.frame(snap, "SELECT project_id, size_tier FROM mart_major_projects")
     assert majors.rows() == [("A", "20亿元以上")]
-    latest = store.query(snap, "SELECT count(*) AS n, max(last_month) AS m FROM mart_project_latest").row(0)
+    latest = store.frame(snap, "SELECT count(*) AS n, max(last_month) AS m FROM mart_project_latest").row(0)
     assert latest == (3, dt.date(2024, 2, 1))

@@ -3,16 +3,21 @@ import numpy as np
 import openpyxl
 import polars as pl
 import pytest
-
-from analytics import risk, sampling, sampling_cli, verification
-from analytics.risk_rules import FAMILIES
-from analytics.sampling import Design, draw
-from analytics.verification import (
-    ResultsRejected, ht_rate, import_results, korn_graubard_upper, learn_weights, precision_by_reason,
-    project_error_rate,
-)
 from test_sampling import population
 from test_sampling_warehouse import Builder, background
+
+from analytics.verification import results, sample_cli, sampling, scoring, worklist
+from analytics.verification.results import (
+    ResultsRejected,
+    ht_rate,
+    import_results,
+    korn_graubard_upper,
+    learn_weights,
+    precision_by_reason,
+    project_error_rate,
+)
+from analytics.verification.rules import FAMILIES
+from analytics.verification.sampling import Design, draw
 from warehouse import store
 from warehouse.queries import sampling as q
 
@@ -23,7 +28,7 @@ def drawn(tmp_path):
     background(b, 10, start="2025-04", months=6)
     path = b.write()
     s = sampling.draw_and_record(path, "2025Q3", 12, 3, "张三")
-    return path, s, sampling.export_work_list(s, tmp_path / "清单.xlsx")
+    return path, s, worklist.export_work_list(s, tmp_path / "清单.xlsx")
 
 
 def fill(path, outcomes, edit=None):
@@ -64,9 +69,9 @@ def test_import_writes_results_and_feeds_the_findings_mart(drawn):
     assert res.height == 12 and set(res["quarter"]) == {"2025Q3"}
     assert res.filter(pl.col("outcome") == "存在差异").height == 3
     assert res["verified_amount_wan"].cast(float).to_list() == [100.5] * 12
-    mart = store.query(snap, "SELECT sum(projects_checked) AS c, sum(discrepancies) AS d FROM mart_verification_findings")
+    mart = store.frame(snap, "SELECT sum(projects_checked) AS c, sum(discrepancies) AS d FROM mart_verification_findings")
     assert mart.row(0) == (12, 3)
-    projection = verification.evaluate_sample(snap, s.sample_id)
+    projection = results.evaluate_sample(snap, s.sample_id)
     assert projection.rate is not None and projection.upper >= projection.rate
     assert projection.certainty_checked + projection.verified == 12
     assert "推算其余" in projection.summary()
@@ -88,7 +93,7 @@ def test_sample_findings_join_what_was_found_to_what_was_drawn(drawn):
     rows = all_rows(s, discrepancy=s.items["project_id"][:1].to_list())
     half = dict(list(rows.items())[:6])
     import_results(path, fill(xlsx, half), "核查公司")
-    found = verification.sample_findings(store.current_snapshot(path), s.sample_id)
+    found = results.sample_findings(store.current_snapshot(path), s.sample_id)
     assert found["project_id"].to_list() == s.items["project_id"].to_list()     # selection order
     assert found["outcome"].null_count() == 6 and found["is_error"].sum() == 1
     assert set(found.filter(pl.col("outcome").is_not_null())["imported_by"]) == {"核查公司"}
@@ -143,14 +148,14 @@ def test_results_for_a_sample_never_drawn(drawn):
 def test_results_command_exit_codes(drawn, capsys, tmp_path):
     path, s, xlsx = drawn
     bad = fill(xlsx, all_rows(s), _set("核查结论", "差不多"))
-    assert sampling_cli.main(["--results", str(bad), "--warehouse", str(path)]) == 2
+    assert sample_cli.main(["--results", str(bad), "--warehouse", str(path)]) == 2
     assert "核查结论“差不多”无效" in capsys.readouterr().err
     good = fill(xlsx, all_rows(s), _set("核查结论", "核实无误"))
-    assert sampling_cli.main(["--results", str(good), "--warehouse", str(path)]) == 0
+    assert sample_cli.main(["--results", str(good), "--warehouse", str(path)]) == 0
     assert "导入 12 条核查结果" in capsys.readouterr().out
     other = tmp_path / "x.txt"
     other.write_text("hello")
-    assert sampling_cli.main(["--results", str(other), "--warehouse", str(path)]) == 2
+    assert sample_cli.main(["--results", str(other), "--warehouse", str(path)]) == 2
 
 
 def test_horvitz_thompson_is_unbiased_over_repeated_draws():
@@ -213,7 +218,7 @@ def test_precision_per_reason_finds_the_predictive_signal():
 
 
 def test_learning_moves_weights_toward_what_the_labels_show():
-    prior = risk.prior_weights()
+    prior = scoring.prior_weights()
     few = learn_weights(labelled(10), prior)
     assert few.blended == prior and few.fitted is None and "沿用先验权重" in few.note
     update = learn_weights(labelled(800, seed=4), prior)
@@ -226,7 +231,7 @@ def test_learning_moves_weights_toward_what_the_labels_show():
 
 def test_current_weights_without_labels_are_the_prior(drawn):
     path, _, _ = drawn
-    assert verification.current_weights(store.current_snapshot(path)) == risk.prior_weights()
+    assert results.current_weights(store.current_snapshot(path)) == scoring.prior_weights()
 
 
 def test_findings_feed_the_weights_of_the_next_sample(tmp_path):
@@ -238,14 +243,14 @@ def test_findings_feed_the_weights_of_the_next_sample(tmp_path):
     flagged = set(s.items.filter(pl.col("score_lifecycle") > 0)["project_id"])
     assert 0 < len(flagged) < 40
     xlsx = tmp_path / "returned.xlsx"
-    xlsx.write_bytes(sampling.work_list_xlsx(s))
+    xlsx.write_bytes(worklist.work_list_xlsx(s))
     fill(xlsx, all_rows(s, flagged))
     report = import_results(path, xlsx.read_bytes(), "核查公司", name="核查结果.xlsx")
     assert report.imported == 40
     snap = store.current_snapshot(path)
-    update = verification.learning_report(snap)
-    assert update.labels == 40 and update.fitted["lifecycle"] > 0 and update.blended != risk.prior_weights()
-    precision = verification.precision_report(snap)
+    update = results.learning_report(snap)
+    assert update.labels == 40 and update.fitted["lifecycle"] > 0 and update.blended != scoring.prior_weights()
+    precision = results.precision_report(snap)
     assert precision.filter((pl.col("level") == "family") & (pl.col("code") == "lifecycle"))["precision"][0] == 1.0
     nxt = sampling.draw_and_record(path, "2025Q3", 10, 2, "张三")
     assert nxt.params["weights"] == pytest.approx(update.blended)

@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from analytics import domain, roles
+from core import catalog, roles
 from warehouse import accounts, store
 
 
@@ -66,7 +66,7 @@ def cmd_add(args: argparse.Namespace, db: accounts.AccountStore) -> None:
     password, generated = _read_password(args)
     acc = db.add_user(args.username, args.role, password, display_name=args.name, unit=args.unit,
                           email=args.email, actor=_actor())
-    unit = f"，{domain.unit_name(acc.unit_code)}" if acc.unit_code else ""
+    unit = f"，{catalog.unit_name(acc.unit_code)}" if acc.unit_code else ""
     payload = {"username": acc.username, "role": acc.role, "unit_code": acc.unit_code}
     if generated:
         payload["password"] = password
@@ -96,7 +96,7 @@ def cmd_list(args: argparse.Namespace, db: accounts.AccountStore) -> None:
     accs = db.list_accounts()
     lines = [f"{'用户名':<12}\t{'姓名':<10}\t角色\t单位\t状态\t创建时间"]
     for a in accs:
-        unit = domain.unit_name(a.unit_code) if a.unit_code else "—"
+        unit = catalog.unit_name(a.unit_code) if a.unit_code else "—"
         lines.append(f"{a.username:<12}\t{a.display_name:<10}\t{roles.role(a.role).label}\t{unit}\t{_status(a)}"
                      f"\t{a.created_at:%Y-%m-%d %H:%M}")
     lines.append(f"共 {len(accs)} 个账户")

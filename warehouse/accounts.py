@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from analytics import domain, roles
-from analytics.roles import User
+from core import catalog, roles
+from core.roles import User
 from warehouse import store
 
 ACCOUNTS_FILE = "accounts.sqlite"
@@ -289,7 +289,7 @@ class AccountStore:
         r = roles.role(role)
         unit_code = None
         if r.bound_to_unit:
-            resolved = domain.resolve_unit(unit)
+            resolved = catalog.resolve_unit(unit)
             if resolved is None:
                 raise ValueError(f"{r.label}必须绑定一个被考核单位，收到“{unit or ''}”")
             unit_code = resolved.code
@@ -308,14 +308,14 @@ class AccountStore:
                 )
             except sqlite3.IntegrityError:
                 raise ValueError(f"邮箱已被其他账户使用：{email}") from None
-            unit_text = f"，{domain.unit_name(unit_code)}" if unit_code else ""
+            unit_text = f"，{catalog.unit_name(unit_code)}" if unit_code else ""
             self._audit(con, "user_add", actor, f"{name}（{r.label}{unit_text}）")
             return _account(self._row(con, name))
 
     def _update(self, username: str, event: str, sets: str, params: list, actor: str) -> None:
         name = _norm(username)
         with self._tx() as con:
-            cur = con.execute(f"UPDATE accounts SET {sets}, updated_at = ? WHERE username = ?",
+            cur = con.execute(f"UPDATE accounts SET {sets}, updated_at = ? WHERE username = ?",  # noqa: S608 - column names are code constants; values bound
                               [*params, _ts(self._clock()), name])
             if cur.rowcount == 0:
                 raise ValueError(f"账户不存在：{name}")

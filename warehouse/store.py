@@ -21,7 +21,7 @@ from typing import Iterator
 
 import duckdb
 
-from analytics import domain
+from core import catalog
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
@@ -83,12 +83,12 @@ def _sync_reference_config(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM units")
     con.executemany(
         "INSERT INTO units VALUES (?, ?, ?)",
-        [(u.code, u.name, i) for i, u in enumerate(domain.units())],
+        [(u.code, u.name, i) for i, u in enumerate(catalog.units())],
     )
     con.execute("DELETE FROM counted_fund_sources")
     con.executemany(
         "INSERT INTO counted_fund_sources VALUES (?)",
-        [(s,) for s in domain.etl_settings()["counted_fund_sources"]],
+        [(s,) for s in catalog.etl_settings()["counted_fund_sources"]],
     )
 
 
@@ -235,12 +235,6 @@ def open_snapshot(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(snapshot.path), read_only=True, config=_config())
 
 
-def query(snapshot: Snapshot, sql: str, params: list | dict | None = None):
-    """Run one read query on a snapshot and return a polars DataFrame (fresh connection, closed after)."""
-    with session(snapshot) as con:
-        return run(con, sql, params)
-
-
 # A read source: a Snapshot (a connection per query) or a connection opened once with `session(snapshot)`.
 Source = Snapshot | duckdb.DuckDBPyConnection
 
@@ -258,7 +252,7 @@ def session(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def run(source: Source, sql: str, params: list | dict | None = None):
-    """One read query on a snapshot or an open session -> polars DataFrame."""
+def frame(source: Source, sql: str, params: list | dict | None = None):
+    """Run one read query on a snapshot or an open session and return a polars DataFrame (the one read door)."""
     with session(source) as con:
         return con.sql(sql, params=params).pl() if params else con.sql(sql).pl()

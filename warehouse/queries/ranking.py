@@ -9,12 +9,8 @@ import datetime as dt
 
 import polars as pl
 
-from warehouse.store import Source, session
-
-
-def _query(source: Source, sql: str, params: dict | None = None) -> pl.DataFrame:
-    with session(source) as con:
-        return con.sql(sql, params=params).pl()
+from warehouse import store
+from warehouse.store import Source
 
 
 def unit_months(source: Source, units: list[str], first_month: dt.date, last_month: dt.date) -> pl.DataFrame:
@@ -23,7 +19,7 @@ def unit_months(source: Source, units: list[str], first_month: dt.date, last_mon
     Columns: unit_code, month, funds_month_wan (DECIMAL, counted sources), received_at (of the version used),
     first_late (whether the unit's FIRST version for that month came after the deadline), rows_quarantined.
     """
-    return _query(
+    return store.frame(
         source,
         """
         WITH first_version AS (
@@ -47,7 +43,7 @@ def project_ledger(source: Source, units: list[str], first_month: dt.date, last_
     Attributes (status, amounts, flags) are those of the project's latest reported month in the window;
     funds_window_wan is the sum of its 本月到位资金 over the window (DECIMAL, exact).
     """
-    return _query(
+    return store.frame(
         source,
         """
         SELECT unit_code, project_id,
@@ -74,7 +70,7 @@ def project_ledger(source: Source, units: list[str], first_month: dt.date, last_
 
 def verification_findings(source: Source, units: list[str], quarters: list[str]) -> pl.DataFrame:
     """Per unit: verified discrepancies and unverifiable projects over the given quarters' samples."""
-    return _query(
+    return store.frame(
         source,
         """
         SELECT unit_code, sum(discrepancies)::BIGINT AS discrepancies, sum(unverifiable)::BIGINT AS unverifiable
@@ -90,13 +86,13 @@ def publications(source: Source, quarter: str | None = None) -> pl.DataFrame:
     """mart_publication (one row per publication), newest first; optionally one quarter's."""
     sql = "SELECT * FROM mart_publication"
     if quarter is None:
-        return _query(source, sql + " ORDER BY published_at DESC, publication_id DESC")
-    return _query(source, sql + " WHERE quarter = $q ORDER BY published_at DESC, publication_id DESC", {"q": quarter})
+        return store.frame(source, sql + " ORDER BY published_at DESC, publication_id DESC")
+    return store.frame(source, sql + " WHERE quarter = $q ORDER BY published_at DESC, publication_id DESC", {"q": quarter})
 
 
 def published_ranking(source: Source, publication_id: str) -> pl.DataFrame:
     """mart_published_ranking rows of one publication, by rank (unranked units last)."""
-    return _query(
+    return store.frame(
         source,
         "SELECT * FROM mart_published_ranking WHERE publication_id = $id ORDER BY rank NULLS LAST, unit_code",
         {"id": publication_id},
@@ -105,9 +101,9 @@ def published_ranking(source: Source, publication_id: str) -> pl.DataFrame:
 
 def publication_record(source: Source, publication_id: str) -> pl.DataFrame:
     """The full stored row of one publication (including its inputs, results and config text)."""
-    return _query(source, "SELECT * FROM publications WHERE publication_id = $id", {"id": publication_id})
+    return store.frame(source, "SELECT * FROM publications WHERE publication_id = $id", {"id": publication_id})
 
 
 def first_month(source: Source) -> dt.date | None:
     """The earliest month any unit has a current submission for (None in an empty warehouse)."""
-    return _query(source, "SELECT min(month) AS m FROM current_submission")["m"][0]
+    return store.frame(source, "SELECT min(month) AS m FROM current_submission")["m"][0]

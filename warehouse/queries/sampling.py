@@ -9,13 +9,14 @@ import datetime as dt
 
 import polars as pl
 
-from warehouse.store import Source, run as _frame
+from warehouse import store
+from warehouse.store import Source
 
 
 def project_history(source: Source, first_month: dt.date, last_month: dt.date) -> pl.DataFrame:
     """Current-version project rows of every month in [first_month, last_month], unordered (the caller sorts:
     at a million rows sorting in polars is much cheaper than ORDER BY plus the transfer)."""
-    return _frame(
+    return store.frame(
         source,
         """
         SELECT unit_code, month, project_id, project_name, chain, investor_name, investor_uscc, fortune500,
@@ -31,7 +32,7 @@ def project_history(source: Source, first_month: dt.date, last_month: dt.date) -
 def monthly_funds(source: Source, first_month: dt.date, last_month: dt.date) -> pl.DataFrame:
     """unit_code, month, funds_month_wan of the current-version project rows in [first_month, last_month]:
     the amounts the digit tests look at (a slim read of what `project_history` returns)."""
-    return _frame(
+    return store.frame(
         source,
         "SELECT unit_code, month, funds_month_wan FROM fact_project_month WHERE month BETWEEN ? AND ?",
         [first_month, last_month],
@@ -40,7 +41,7 @@ def monthly_funds(source: Source, first_month: dt.date, last_month: dt.date) -> 
 
 def current_warnings(source: Source, first_month: dt.date, last_month: dt.date) -> pl.DataFrame:
     """The loader's row warnings on current-version rows of the months in the window."""
-    return _frame(
+    return store.frame(
         source,
         """
         SELECT cs.unit_code, cs.month, w.project_id, w.row_no, w.code, w.column_name, w.value, w.message
@@ -56,7 +57,7 @@ def current_warnings(source: Source, first_month: dt.date, last_month: dt.date) 
 def late_upward_revisions(source: Source, first_month: dt.date, last_month: dt.date) -> pl.DataFrame:
     """Projects whose 本月到位资金 of a month is higher in the current version than in the first version,
     when the current version arrived after that month's deadline (a late upward revision)."""
-    return _frame(
+    return store.frame(
         source,
         """
         SELECT cs.unit_code, cs.month, cur.project_id, cs.version, cs.received_at, cs.deadline,
@@ -79,7 +80,7 @@ def late_upward_revisions(source: Source, first_month: dt.date, last_month: dt.d
 
 def five_hundred_names(source: Source, first_year: int, last_year: int) -> pl.DataFrame:
     """Company names on the 三个500强 lists of the years in [first_year, last_year]."""
-    return _frame(
+    return store.frame(
         source,
         "SELECT DISTINCT list_name, year, company_name FROM five_hundred_list WHERE year BETWEEN ? AND ?",
         [first_year, last_year],
@@ -89,11 +90,11 @@ def five_hundred_names(source: Source, first_year: int, last_year: int) -> pl.Da
 def samples(source: Source, quarter: str | None = None) -> pl.DataFrame:
     """Recorded samples, newest first; one quarter's if given."""
     where, params = ("WHERE quarter = ?", [quarter]) if quarter else ("", None)
-    return _frame(source, f"SELECT * FROM samples {where} ORDER BY drawn_at DESC, sample_id DESC", params)
+    return store.frame(source, f"SELECT * FROM samples {where} ORDER BY drawn_at DESC, sample_id DESC", params)  # noqa: S608 - constant WHERE clause; values bound
 
 
 def sample_items(source: Source, sample_id: str) -> pl.DataFrame:
-    return _frame(
+    return store.frame(
         source,
         """
         SELECT i.*, u.unit_name FROM sample_items i JOIN units u USING (unit_code)
@@ -104,7 +105,7 @@ def sample_items(source: Source, sample_id: str) -> pl.DataFrame:
 
 
 def sample_strata(source: Source, sample_id: str) -> pl.DataFrame:
-    return _frame(
+    return store.frame(
         source, "SELECT * FROM sample_strata WHERE sample_id = ? ORDER BY unit_code, stratum", [sample_id]
     )
 
@@ -112,7 +113,7 @@ def sample_strata(source: Source, sample_id: str) -> pl.DataFrame:
 def matching_sample(source: Source, quarter: str, seed: int, data_hash: str, params_json: str,
                     method_version: str) -> pl.DataFrame:
     """An already recorded sample drawn with exactly these inputs (0 or 1 row)."""
-    return _frame(
+    return store.frame(
         source,
         """
         SELECT * FROM samples
@@ -124,18 +125,18 @@ def matching_sample(source: Source, quarter: str, seed: int, data_hash: str, par
 
 
 def sample_count(source: Source, quarter: str) -> int:
-    return int(_frame(source, "SELECT count(*) AS n FROM samples WHERE quarter = ?", [quarter])["n"][0])
+    return int(store.frame(source, "SELECT count(*) AS n FROM samples WHERE quarter = ?", [quarter])["n"][0])
 
 
 def verification_results(source: Source, sample_id: str | None = None) -> pl.DataFrame:
     where, params = ("WHERE sample_id = ?", [sample_id]) if sample_id else ("", None)
-    return _frame(source, f"SELECT * FROM verification_results {where} ORDER BY sample_id, unit_code, project_id",
+    return store.frame(source, f"SELECT * FROM verification_results {where} ORDER BY sample_id, unit_code, project_id",  # noqa: S608 - constant WHERE clause; values bound
                   params)
 
 
 def labelled_items(source: Source) -> pl.DataFrame:
     """Every verified sampled project: what the sampler knew (scores, reasons) and what the firm found."""
-    return _frame(
+    return store.frame(
         source,
         """
         SELECT i.*, s.quarter, s.drawn_at, r.outcome, r.reported_amount_wan, r.verified_amount_wan

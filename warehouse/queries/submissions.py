@@ -5,12 +5,13 @@ import datetime as dt
 
 import polars as pl
 
-from warehouse.store import Snapshot, query
+from warehouse import store
+from warehouse.store import Snapshot
 
 
 def data_freshness(snapshot: Snapshot) -> dict:
     """数据截至: the latest month reported, how many units reported it, and the last receipt time."""
-    df = query(
+    df = store.frame(
         snapshot,
         """
         SELECT (SELECT max(month) FROM current_submission) AS latest_month,
@@ -24,7 +25,7 @@ def data_freshness(snapshot: Snapshot) -> dict:
 
 
 def months_with_data(snapshot: Snapshot) -> list[dt.date]:
-    df = query(snapshot, "SELECT DISTINCT month FROM current_submission ORDER BY month")
+    df = store.frame(snapshot, "SELECT DISTINCT month FROM current_submission ORDER BY month")
     return df["month"].to_list()
 
 
@@ -33,7 +34,7 @@ def completeness(snapshot: Snapshot, year: int) -> pl.DataFrame:
 
     Units × months with no submission appear with version NULL, so the page can mark them 缺报.
     """
-    return query(
+    return store.frame(
         snapshot,
         """
         WITH months AS (
@@ -52,7 +53,7 @@ def completeness(snapshot: Snapshot, year: int) -> pl.DataFrame:
 
 def submission_history(snapshot: Snapshot, unit_code: str | None = None) -> pl.DataFrame:
     """Every version of every submission (newest first), marked current or superseded."""
-    return query(
+    return store.frame(
         snapshot,
         """
         SELECT sv.unit_code, u.unit_name, sv.month, sv.version, sv.received_at, sv.deadline, sv.is_late,
@@ -69,7 +70,7 @@ def submission_history(snapshot: Snapshot, unit_code: str | None = None) -> pl.D
 
 def load_log(snapshot: Snapshot, unit_code: str | None = None, limit: int = 200) -> pl.DataFrame:
     """The audit log of load attempts (loaded, duplicate, rejected), newest first."""
-    return query(
+    return store.frame(
         snapshot,
         """
         SELECT load_id, loaded_at, actor, file_name, outcome, unit_code, month, rows_input, rows_loaded,
@@ -85,7 +86,7 @@ def load_log(snapshot: Snapshot, unit_code: str | None = None, limit: int = 200)
 
 def submission_issues(snapshot: Snapshot, submission_id: int) -> pl.DataFrame:
     """Quarantined rows and warnings of one submission version, in Excel row order."""
-    return query(
+    return store.frame(
         snapshot,
         """
         SELECT row_no, project_id, '隔离' AS severity, NULL AS column_name, NULL AS value, reasons AS message

@@ -9,30 +9,31 @@ import datetime as dt
 
 import polars as pl
 
+from warehouse import store
 from warehouse.store import Source, session  # noqa: F401 (session: callers open one connection for many queries)
-from warehouse.store import run as _run
+
 
 def latest_data_month(source: Source) -> dt.date | None:
     """The latest month that has any current submission."""
-    return _run(source, "SELECT max(month) AS m FROM current_submission")["m"][0]
+    return store.frame(source, "SELECT max(month) AS m FROM current_submission")["m"][0]
 
 
 def unit_months(source: Source) -> pl.DataFrame:
     """Every (unit, month) with a submission (mart_unit_month): unit_code, month, funds_month_wan. Small: one row
     per unit and month, so callers derive years, totals and the province series from it."""
-    return _run(source, "SELECT unit_code, month, funds_month_wan FROM mart_unit_month ORDER BY unit_code, month")
+    return store.frame(source, "SELECT unit_code, month, funds_month_wan FROM mart_unit_month ORDER BY unit_code, month")
 
 
 def submitted_months(source: Source) -> list[dt.date]:
     """The months that have at least one current submission."""
-    return _run(source, "SELECT DISTINCT month FROM current_submission ORDER BY month")["month"].to_list()
+    return store.frame(source, "SELECT DISTINCT month FROM current_submission ORDER BY month")["month"].to_list()
 
 
 def funds_by_project(source: Source, first_month: dt.date, last_month: dt.date,
                      unit_code: str | None = None) -> pl.DataFrame:
     """The projects behind 到位资金 in [first_month, last_month]: one row per project with its counted funds
     (资金来源 that count) summed over the range and its attributes from the latest row in the range."""
-    return _run(source, """
+    return store.frame(source, """
         SELECT unit_code, unit_name, project_id,
                arg_max(project_name, month) AS project_name, arg_max(chain, month) AS chain,
                arg_max(investor_name, month) AS investor_name, arg_max(fund_source, month) AS fund_source,
@@ -47,12 +48,12 @@ def funds_by_project(source: Source, first_month: dt.date, last_month: dt.date,
 
 def project_states(source: Source, as_of_month: dt.date) -> pl.DataFrame:
     """Every project as known at the end of `as_of_month` (the project_state macro, 004_targets.sql)."""
-    return _run(source, "SELECT * FROM project_state(?::DATE) ORDER BY unit_code, project_id", [as_of_month])
+    return store.frame(source, "SELECT * FROM project_state(?::DATE) ORDER BY unit_code, project_id", [as_of_month])
 
 
 def project_months(source: Source, unit_code: str, project_id: str) -> pl.DataFrame:
     """One project's monthly rows (current versions), oldest first: the trail behind any of its figures."""
-    return _run(source, """
+    return store.frame(source, """
         SELECT month, version, row_no, project_name, status, start_date, production_date,
                funds_month_wan, funds_cum_wan, signed_amount_wan, planned_investment_wan, fortune500
         FROM fact_project_month WHERE unit_code = ? AND project_id = ? ORDER BY month""", [unit_code, project_id])
@@ -60,4 +61,4 @@ def project_months(source: Source, unit_code: str, project_id: str) -> pl.DataFr
 
 def five_hundred_reference(source: Source) -> pl.DataFrame:
     """The loaded 三个500强 lists: list_name, year, company_name, uscc."""
-    return _run(source, "SELECT list_name, year, company_name, uscc FROM five_hundred_list")
+    return store.frame(source, "SELECT list_name, year, company_name, uscc FROM five_hundred_list")

@@ -1,0 +1,117 @@
+"""Who may do what: roles, permissions, the data scope of a user, and the login policy (config/roles.toml).
+
+The permission names below are the API pages and commands check (`can(role, permission)`); which role holds
+which permission is data in config/roles.toml. Data-access code narrows what it reads with `unit_scope(user)`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+from core import configfile
+
+# Permission name -> Chinese label (shown when access is refused).
+PERMISSIONS: dict[str, str] = {
+    "view_ranking_live": "查看实时排名",
+    "view_ranking_published": "查看已发布排名",
+    "view_targets": "查看目标任务",
+    "view_verification": "查看核查清单",
+    "view_submissions_all": "查看全部单位报送",
+    "view_submissions_own": "查看本单位报送",
+    "upload": "上传报表",
+    "draw_sample": "抽取核查样本",
+    "import_results": "导入核查结果",
+    "publish": "发布排名",
+    "manage_accounts": "管理账户",
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    label: str
+    bound_to_unit: bool
+    permissions: frozenset[str]
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int
+    lockout: dt.timedelta
+    session_idle: dt.timedelta
+    password_min_length: int
+
+
+@dataclass(frozen=True)
+class User:
+    """The person acting, as the account store knows them now (never as a browser session claims)."""
+
+    username: str
+    display_name: str
+    role: str
+    unit_code: str | None = None
+
+    @property
+    def role_label(self) -> str:
+        return role(self.role).label
+
+    def can(self, permission: str) -> bool:
+        return can(self.role, permission)
+
+
+@lru_cache(maxsize=1)
+def _config() -> dict:
+    return configfile.read_config("roles.toml")
+
+
+@lru_cache(maxsize=1)
+def roles() -> dict[str, Role]:
+    out = {}
+    for name, spec in _config()["roles"].items():
+        perms = frozenset(spec["permissions"])
+        unknown = perms - PERMISSIONS.keys()
+        if unknown:
+            raise ValueError(f"config/roles.toml 中角色 {name} 含未知权限：{'、'.join(sorted(unknown))}")
+        out[name] = Role(name, spec["label"], bool(spec.get("bound_to_unit", False)), perms)
+    return out
+
+
+def role(name: str) -> Role:
+    try:
+        return roles()[name]
+    except KeyError:
+        raise ValueError(f"未知角色：{name}（可选：{'、'.join(roles())}）") from None
+
+
+def can(role_name: str, permission: str) -> bool:
+    """Whether a role holds a permission. An unknown permission is a programming error; an unknown role holds none."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"未知权限：{permission}")
+    r = roles().get(role_name)
+    return r is not None and permission in r.permissions
+
+
+def unit_scope(user: User) -> set[str] | None:
+    """Unit codes whose submissions the user may see: None = every unit; a reporter gets only their own unit."""
+    if can(user.role, "view_submissions_all"):
+        return None
+    if can(user.role, "view_submissions_own") and user.unit_code:
+        return {user.unit_code}
+    return set()
+
+
+def may_see_unit(user: User, unit_code: str) -> bool:
+    scope = unit_scope(user)
+    return scope is None or unit_code in scope
+
+
+@lru_cache(maxsize=1)
+def login_policy() -> LoginPolicy:
+    cfg = _config()["login"]
+    return LoginPolicy(
+        max_failures=int(cfg["max_failures"]),
+        lockout=dt.timedelta(minutes=cfg["lockout_minutes"]),
+        session_idle=dt.timedelta(minutes=cfg["session_idle_minutes"]),
+        password_min_length=int(cfg["password_min_length"]),
+    )
