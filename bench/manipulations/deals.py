@@ -67,7 +67,7 @@ def duplicate_cross_unit(ctx: Ctx, variant: str) -> Truth | None:
     county = county_for(dst, rng)
     name = first["project_name"]
     if variant == "renamed":
-        name, how = lightly_renamed(relocated_name(name, src, dst, rng), rng)
+        name, _how = lightly_renamed(relocated_name(name, src, dst, rng), rng)
     factor = 1 + rng.choice([-1, 1]) * rng.uniform(0.01, 0.1)
     days = rng.choice([-1, 1]) * rng.randint(14, 120)
     if variant == "shifted" and first["_signing_date"] + dt.timedelta(days=days) > _month_end(months[0]):

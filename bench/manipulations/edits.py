@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import re
 from collections import Counter
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from analytics import domain
 from etl.parse import USCC_CHARS, uscc_check_char
 
-from .dataset import Dataset, amount, month_text, set_amount
+from .dataset import Dataset, add_months, amount, month_text, set_amount
 
 QUARTER_END = (3, 6, 9, 12)
 
@@ -46,8 +47,7 @@ def hist(index: dict, key: tuple[str, str]) -> History:
 
 
 def consecutive(h: History) -> bool:
-    from .dataset import add_months
-    return all(add_months(a[0], 1) == b[0] for a, b in zip(h, h[1:]))
+    return all(add_months(a[0], 1) == b[0] for a, b in itertools.pairwise(h))
 
 
 # ---------------------------------------------------------------------- fund flows
@@ -77,7 +77,7 @@ def lightly_renamed(name: str, rng: random.Random) -> tuple[str, str]:
     for op in ops:
         if op == "suffix":
             suffix = rng.choice(SUFFIXES)
-            base = name[:-2] if name.endswith("项目") else name
+            base = name.removesuffix("项目")
             return f"{base}{suffix}项目" if name.endswith("项目") else name + suffix, f"suffix {suffix}"
         if op == "char":
             spots = [i for i, c in enumerate(name) if i > 1 and c in ONE_CHAR]

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import math
 
-from .dataset import add_months, amount, fmt_amount, set_amount, set_date, set_text
-from .edits import QUARTER_END, Ctx, History, Truth, add_funds, consecutive, set_month_funds
+from .dataset import add_months, amount, fmt_amount, set_text
+from .edits import (
+    QUARTER_END,
+    Ctx,
+    History,
+    Truth,
+    add_funds,
+    consecutive,
+    set_month_funds,
+)
 
 ACTIVE = ("在建", "已投产")
 PROVINCES = ("陕西省", "四川省", "北京市", "上海市", "广东省", "浙江省", "江苏省", "山东省", "河南省", "新疆维吾尔自治区")
@@ -262,5 +270,3 @@ KINDS = {
     "fabricated_amounts": (fabricated_amounts, ("exact", "perturbed", "spread")),
     "source_misclass": (source_misclass, ("exact", "shifted", "renamed")),
 }
-
-__all__ = ["KINDS", "set_amount", "set_date"]
