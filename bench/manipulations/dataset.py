@@ -19,9 +19,10 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics import domain
+from core import catalog
+from core.template import SUBMISSION_COLUMNS
 from etl.parse import date_expr, month_expr, number_expr
-from etl.read import SUBMISSION_COLUMNS, FileRejected, read_table
+from etl.read import FileRejected, read_table
 from etl.validate import file_identity
 
 KEYS = tuple(c.key for c in SUBMISSION_COLUMNS)
@@ -51,7 +52,7 @@ class SubFile:
 
     name: str
     received_at: str
-    unit: domain.Unit | None = None
+    unit: catalog.Unit | None = None
     month: dt.date | None = None
     rows: list[dict] = field(default_factory=list)
     latest: bool = False
@@ -79,7 +80,7 @@ class Dataset:
     companies: dict[tuple[str, int], list[tuple[str, str]]]  # (list, year) -> [(name, uscc or "")]
 
     # ------------------------------------------------------------------ views
-    def units(self) -> list[domain.Unit]:
+    def units(self) -> list[catalog.Unit]:
         seen = {f.unit.code: f.unit for f in self.latest.values()}
         return [seen[c] for c in sorted(seen)]
 

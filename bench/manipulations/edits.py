@@ -8,8 +8,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from analytics import domain
-from etl.parse import USCC_CHARS, uscc_check_char
+from core import catalog
+from core.uscc import USCC_CHARS, uscc_check_char
 
 from .dataset import Dataset, add_months, amount, month_text, set_amount
 
@@ -95,11 +95,11 @@ def lightly_renamed(name: str, rng: random.Random) -> tuple[str, str]:
     return name + "（二期）", "suffix （二期）"
 
 
-def short_place(unit: domain.Unit) -> str:
+def short_place(unit: catalog.Unit) -> str:
     return unit.aliases[0] if unit.aliases else unit.name
 
 
-def relocated_name(name: str, src: domain.Unit, dst: domain.Unit, rng: random.Random) -> str:
+def relocated_name(name: str, src: catalog.Unit, dst: catalog.Unit, rng: random.Random) -> str:
     """The name as another unit would write it: the leading place name of `src` replaced by one of `dst`."""
     places = sorted([*src.counties, src.name, *src.aliases], key=len, reverse=True)
     target = rng.choice(list(dst.counties)) if dst.counties and rng.random() < 0.6 else dst.name
@@ -113,7 +113,7 @@ def relocated_name(name: str, src: domain.Unit, dst: domain.Unit, rng: random.Ra
     return target + rest if rest != name else name
 
 
-def county_for(unit: domain.Unit, rng: random.Random) -> str | None:
+def county_for(unit: catalog.Unit, rng: random.Random) -> str | None:
     return rng.choice(list(unit.counties)) if unit.counties else None
 
 
@@ -166,8 +166,8 @@ class Ctx:
     def history(self, key: tuple[str, str]) -> History:
         return hist(self.index, key)
 
-    def unit(self, code: str) -> domain.Unit:
-        return domain.unit_lookup()[code]
+    def unit(self, code: str) -> catalog.Unit:
+        return catalog.unit_lookup()[code]
 
     def add_row(self, unit_code: str, month: dt.date, row: dict) -> dict:
         new = self.ds.add_row(unit_code, month, row)
