@@ -7,26 +7,17 @@ import streamlit as st
 
 from analytics.tables import Table
 from analytics.targets import lifecycle
-from core import catalog, roles
-from pages import auth, data, widgets
+from core import catalog
+from pages import data, widgets
 
 PICK_LIMIT = 500  # projects offered in the history picker (the list is sorted: longest stuck first)
 
-user = auth.require("view_targets")
-if roles.unit_scope(user) is not None:
-    st.error("本页面展示全省及各单位对比和项目明细，仅向不限定单位的账户开放。")
-    st.stop()
+user = widgets.province_page("view_targets", "🔄 项目全周期",
+                             "甘办发〔2024〕6号（十三）：跟踪项目从签约、开工到投产的全过程，及时发现并处置停滞项目。"
+                             "每个项目取截至所选月份最近一次报送的状态；时长按自然月计至所在单位最近一次报送的月份。")
 
-st.title("🔄 项目全周期")
-st.caption("甘办发〔2024〕6号（十三）：跟踪项目从签约、开工到投产的全过程，及时发现并处置停滞项目。"
-           "每个项目取截至所选月份最近一次报送的状态；时长按自然月计至所在单位最近一次报送的月份。")
-
-months = widgets.data_months_or_stop()
-quarter = st.session_state.get("quarter")
-choices = widgets.month_choices(months)
 left, right, _ = st.columns([1, 1, 2])
-as_of = left.selectbox("截至月份", choices, format_func=widgets.month_label,
-                       key=f"lifecycle_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
+as_of = widgets.month_picker("lifecycle", left)
 everything = data.load(lifecycle.lifecycle_overview, as_of)
 cohort = right.selectbox("签约年度", [0, *everything.signing_years],
                          format_func=lambda y: f"{y}年签约的项目" if y else "全部项目", key="lc_cohort") or None

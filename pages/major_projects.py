@@ -7,24 +7,15 @@ import streamlit as st
 
 from analytics.targets import doubling
 from analytics.targets.settings import FIVE_HUNDRED_KEY
-from core import catalog, roles
-from pages import auth, data, widgets
+from core import catalog
+from pages import data, widgets
 
-user = auth.require("view_targets")
-if roles.unit_scope(user) is not None:
-    st.error("本页面展示全省及各单位对比和项目明细，仅向不限定单位的账户开放。")
-    st.stop()
+user = widgets.province_page("view_targets", "🏗️ 重大项目与三个500强",
+                             "甘办发〔2024〕6号：到2026年，10亿元以上项目和“三个500强”企业累计数实现翻番（目标期累计达到基期的2倍）。"
+                             "项目按签约日期归期、只计一次；按到位资金口径（资金来源为省外境内、境外），已终止项目不计；"
+                             "规模档次按计划总投资（10亿元 = 100,000 万元）。")
 
-st.title("🏗️ 重大项目与三个500强")
-st.caption("甘办发〔2024〕6号：到2026年，10亿元以上项目和“三个500强”企业累计数实现翻番（目标期累计达到基期的2倍）。"
-           "项目按签约日期归期、只计一次；按到位资金口径（资金来源为省外境内、境外），已终止项目不计；"
-           "规模档次按计划总投资（10亿元 = 100,000 万元）。")
-
-months = widgets.data_months_or_stop()
-quarter = st.session_state.get("quarter")
-choices = widgets.month_choices(months)
-as_of = st.columns([1, 3])[0].selectbox("截至月份", choices, format_func=widgets.month_label,
-                                        key=f"major_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
+as_of = widgets.month_picker("major")
 
 overview = data.load(doubling.major_overview, as_of)
 tracker = overview.doubling

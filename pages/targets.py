@@ -5,23 +5,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.targets import province, unit_tasks
-from core import catalog, money, roles
-from pages import auth, data, widgets
+from core import catalog, money
+from pages import data, widgets
 
-user = auth.require("view_targets")
-if roles.unit_scope(user) is not None:
-    st.error("本页面展示全省及各单位对比和项目明细，仅向不限定单位的账户开放。")
-    st.stop()
+user = widgets.province_page("view_targets", "🎯 目标进度",
+                             "甘办发〔2024〕6号：全省到位资金年均增长不低于15%，2024年达到7000亿元、2026年突破1万亿元；"
+                             "各单位年度任务按上年实绩×1.2下达，按序时进度（第m月末为 m÷12）考核。金额为省外境内、境外到位资金。")
 
-st.title("🎯 目标进度")
-st.caption("甘办发〔2024〕6号：全省到位资金年均增长不低于15%，2024年达到7000亿元、2026年突破1万亿元；"
-           "各单位年度任务按上年实绩×1.2下达，按序时进度（第m月末为 m÷12）考核。金额为省外境内、境外到位资金。")
-
-months = widgets.data_months_or_stop()
-quarter = st.session_state.get("quarter")
-choices = widgets.month_choices(months)
-as_of = st.columns([1, 3])[0].selectbox("截至月份", choices, format_func=widgets.month_label,
-                                        key=f"targets_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
+as_of = widgets.month_picker("targets")
 
 progress = data.load(province.province_progress, as_of)
 units = progress.units

@@ -11,6 +11,7 @@ from analytics.verification import benford, results, sampling, scoring, worklist
 from analytics.verification.rules import FAMILIES, FAMILY_ZH, window_label
 from analytics.verification.sampling import STRATUM_ZH, Design
 from core import clock, periods, spreadsheet
+from core.text import plain
 from pages import auth, data
 from warehouse import accounts
 
@@ -90,11 +91,6 @@ def strata_figure(strata: pl.DataFrame) -> go.Figure:
                       font=FONT, xaxis={"title": "入样项目（个）"}, yaxis={"autorange": "reversed"},
                       legend={"orientation": "h", "y": 1.08})
     return fig
-
-
-def plain(text: str) -> str:
-    """Submitted text (project and investor names in reasons) shown literally in markdown."""
-    return "".join("\\" + ch if ch in "\\`*_[]<>#|~$" else ch for ch in text)
 
 
 def table_download(label: str, title: str, frame: pl.DataFrame, notes: list[str], file_name: str, key: str) -> None:

@@ -1,25 +1,20 @@
-"""Widgets shared by the pages: headline figures, tables with definitions and downloads, the month picker."""
+"""Widgets shared by the pages: the page preamble, headline figures, tables with definitions and downloads, the month
+picker."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import streamlit as st
 
 from analytics.tables import Figure, Table
-from core import periods
-from pages import data
+from core import periods, roles
+from core.periods import month_label
+from core.text import plain
+from pages import auth, data
 from warehouse.queries import submissions as submission_queries
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ROWS = 2000  # rows sent to the browser per table; the xlsx download holds them all
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
-
-
-def plain(text: str) -> str:
-    """`text` for st.markdown, shown exactly as written: ASCII punctuation backslash-escaped (CommonMark), so a
-    project or company name from a submission cannot become a link, an image or formatting on another user's screen."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
 def show_figures(figures: tuple[Figure, ...], per_row: int = 4) -> None:
@@ -66,5 +61,21 @@ def month_choices(months: list[dt.date]) -> list[dt.date]:
     return [m for m in reversed(months) if periods.quarter_of(m) == quarter] or list(reversed(months))
 
 
-def month_label(m: dt.date) -> str:
-    return f"{m.year}年{m.month}月"
+def province_page(permission: str, title: str, caption: str):
+    """The preamble of a page that compares units and lists projects: the server-side guard, refusal of accounts
+    limited to one unit, the title and the policy caption. Returns the user."""
+    user = auth.require(permission)
+    if roles.unit_scope(user) is not None:
+        st.error("本页面展示全省及各单位对比和项目明细，仅向不限定单位的账户开放。")
+        st.stop()
+    st.title(title)
+    st.caption(caption)
+    return user
+
+
+def month_picker(key: str, container=None) -> dt.date:
+    """The 截至月份 picker over the sidebar quarter's months with data (stops the page when there are none)."""
+    choices = month_choices(data_months_or_stop())
+    quarter = st.session_state.get("quarter")
+    return (container or st.columns([1, 3])[0]).selectbox(
+        "截至月份", choices, format_func=month_label, key=f"{key}_month_{quarter}", help="可选月份随侧栏“考核季度”变化")

@@ -10,7 +10,7 @@ import polars as pl
 from scipy import stats
 from test_targets_warehouse import make_warehouse
 
-from analytics.targets.progress import forecast
+from analytics.targets import forecast
 from warehouse.queries import targets as queries
 
 

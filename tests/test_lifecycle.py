@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from test_targets_warehouse import make_warehouse
 
-from analytics.targets.progress import lifecycle, settings
+from analytics.targets import lifecycle, settings
 
 AS_OF = dt.date(2025, 6, 1)
 

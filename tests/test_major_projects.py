@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from test_targets_warehouse import make_warehouse
 
-from analytics.targets.progress import doubling, quotas, settings
+from analytics.targets import doubling, quotas, settings
 
 AS_OF = dt.date(2025, 3, 1)
 GROUP_USCC = "91110000MA0000001X"

@@ -22,9 +22,9 @@ from test_ranking_warehouse import (  # noqa: F401 - `hand` is a fixture
     small_config,
 )
 
+from analytics.publication import bulletin
 from analytics.publication.archive import (
     PublicationRefused,
-    bulletin,
     inputs_digest,
     load_publication,
     publication_list,
@@ -32,7 +32,8 @@ from analytics.publication.archive import (
     recompute_publication,
     verify_publication,
 )
-from analytics.ranking.composite import charts, rank_quarter
+from analytics.ranking import charts
+from analytics.ranking.composite import rank_quarter
 from warehouse import store
 from warehouse.queries import ranking as q
 

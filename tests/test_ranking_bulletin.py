@@ -25,9 +25,11 @@ from test_ranking_warehouse import (  # noqa: F401 - `hand` is a fixture
     year_of_months,
 )
 
-from analytics.publication.archive import Publication, bulletin, monthly, workbook
+from analytics.publication import bulletin, monthly, workbook
+from analytics.publication.archive import Publication
+from analytics.ranking import charts
 from analytics.ranking.attribution import attribute_change
-from analytics.ranking.composite import charts, rank_values
+from analytics.ranking.composite import rank_values
 from core import spreadsheet
 from core.spreadsheet import neutralise
 

@@ -105,7 +105,7 @@ def test_failures_exit_1_with_a_chinese_message(ranked_warehouse, tmp_path, caps
 
 def test_sample_is_delegated_to_the_sampling_cli(monkeypatch):
     seen = []
-    fake = types.ModuleType("analytics.verification.results.sample_cli")
+    fake = types.ModuleType("analytics.verification.sample_cli")
     fake.main = lambda argv: seen.append(argv) or 2
     monkeypatch.setattr(analytics_cli, "sample_cli", fake)
     assert main(["sample", "--quarter", "2025Q3", "--size", "5"]) == 2

@@ -10,7 +10,7 @@ import pytest
 from test_targets_warehouse import make_warehouse
 
 from analytics import tables
-from analytics.targets.progress import province, quotas, settings, unit_tasks
+from analytics.targets import province, quotas, settings, unit_tasks
 from core import money
 
 MARCH = dt.date(2025, 3, 1)

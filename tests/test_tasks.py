@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from analytics.targets.progress import quotas
+from analytics.targets import quotas
 
 
 def test_task_is_last_year_times_dispatched_multiplier():

@@ -82,7 +82,7 @@ def test_every_page_of_each_role_renders(login, username):
 
 
 def test_live_ranking_table_equals_warehouse(login, demo_env):
-    from analytics.ranking.composite import composite
+    from analytics.ranking import composite
     from core import periods
     from warehouse import store
     from warehouse.queries import submissions
