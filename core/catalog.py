@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.configfile import read_config
+from pydantic import Field
+
+from core import config
+from core.config import Strict, read_config
 
 FUND_SOURCES = ("省外境内", "境外", "省内市州外")
 PROJECT_TYPES = ("新建", "续建")
@@ -26,13 +29,31 @@ class Unit:
     counties: tuple[str, ...]
 
 
+class _UnitEntry(Strict):
+    code: str = Field(title="单位代码 code", pattern=r"^\d{6}$")
+    name: str = Field(title="单位名称 name", min_length=1)
+    aliases: tuple[str, ...] = ()
+    counties: tuple[str, ...] = ()
+
+
+class _UnitsFile(Strict):
+    version: str = Field(title="版本号 version", min_length=1)
+    unit: tuple[_UnitEntry, ...] = Field(title="单位 [[unit]]", min_length=1)
+
+
+class _ChainsFile(Strict):
+    version: str = Field(title="版本号 version", min_length=1)
+    provisional: bool = False
+    other: str = "其他"
+    chains: tuple[str, ...] = Field(title="产业链 chains", min_length=1)
+    aliases: dict[str, str] = {}
+
+
 @lru_cache(maxsize=1)
 def units() -> tuple[Unit, ...]:
-    data = read_config("units.toml")
-    return tuple(
-        Unit(u["code"], u["name"], tuple(u.get("aliases", ())), tuple(u.get("counties", ())))
-        for u in data["unit"]
-    )
+    """The assessed units in the official order (14 市州, then 兰州新区), from config/units.toml."""
+    data = config.read_model("units.toml", _UnitsFile, "单位配置")
+    return tuple(Unit(u.code, u.name, u.aliases, u.counties) for u in data.unit)
 
 
 @lru_cache(maxsize=1)
@@ -60,25 +81,25 @@ def unit_name(code: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def chain_config() -> dict:
-    return read_config("chains.toml")
+def chain_config() -> _ChainsFile:
+    return config.read_model("chains.toml", _ChainsFile, "产业链配置")
 
 
 def chains() -> tuple[str, ...]:
-    return tuple(chain_config()["chains"])
+    return chain_config().chains
 
 
 def other_chain() -> str:
-    return chain_config().get("other", "其他")
+    return chain_config().other
 
 
 def resolve_chain(text: str) -> str | None:
     """Canonical chain name, 其他, or None when the value is not a configured chain."""
     cfg = chain_config()
     t = text.strip()
-    if t in cfg["chains"] or t == cfg.get("other", "其他"):
+    if t in cfg.chains or t == cfg.other:
         return t
-    return cfg.get("aliases", {}).get(t)
+    return cfg.aliases.get(t)
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,10 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core import configfile
+from pydantic import Field, field_validator
+
+from core import config
+from core.config import Strict
 
 # Permission name -> Chinese label (shown when access is refused).
 PERMISSIONS: dict[str, str] = {
@@ -60,21 +63,42 @@ class User:
         return can(self.role, permission)
 
 
+class _RoleEntry(Strict):
+    label: str = Field(title="角色名称 label", min_length=1)
+    bound_to_unit: bool = Field(False, title="限定单位 bound_to_unit")
+    permissions: list[str] = Field(title="权限 permissions")
+
+    @field_validator("permissions")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        unknown = sorted(set(v) - PERMISSIONS.keys())
+        if unknown:
+            raise ValueError(f"含未知权限“{'、'.join(unknown)}”")
+        return v
+
+
+class _Login(Strict):
+    max_failures: int = Field(title="锁定前允许的失败次数", ge=1)
+    lockout_minutes: float = Field(title="锁定分钟数", gt=0)
+    session_idle_minutes: float = Field(title="空闲超时分钟数", gt=0)
+    password_min_length: int = Field(title="密码最短长度", ge=8)
+
+
+class _RolesFile(Strict):
+    version: str = Field(title="版本号 version", min_length=1)
+    roles: dict[str, _RoleEntry] = Field(title="角色 [roles]", min_length=1)
+    login: _Login
+
+
 @lru_cache(maxsize=1)
-def _config() -> dict:
-    return configfile.read_config("roles.toml")
+def _config() -> _RolesFile:
+    return config.read_model("roles.toml", _RolesFile, "角色配置")
 
 
 @lru_cache(maxsize=1)
 def roles() -> dict[str, Role]:
-    out = {}
-    for name, spec in _config()["roles"].items():
-        perms = frozenset(spec["permissions"])
-        unknown = perms - PERMISSIONS.keys()
-        if unknown:
-            raise ValueError(f"config/roles.toml 中角色 {name} 含未知权限：{'、'.join(sorted(unknown))}")
-        out[name] = Role(name, spec["label"], bool(spec.get("bound_to_unit", False)), perms)
-    return out
+    return {name: Role(name, spec.label, spec.bound_to_unit, frozenset(spec.permissions))
+            for name, spec in _config().roles.items()}
 
 
 def role(name: str) -> Role:
@@ -108,10 +132,10 @@ def may_see_unit(user: User, unit_code: str) -> bool:
 
 @lru_cache(maxsize=1)
 def login_policy() -> LoginPolicy:
-    cfg = _config()["login"]
+    cfg = _config().login
     return LoginPolicy(
-        max_failures=int(cfg["max_failures"]),
-        lockout=dt.timedelta(minutes=cfg["lockout_minutes"]),
-        session_idle=dt.timedelta(minutes=cfg["session_idle_minutes"]),
-        password_min_length=int(cfg["password_min_length"]),
+        max_failures=cfg.max_failures,
+        lockout=dt.timedelta(minutes=cfg.lockout_minutes),
+        session_idle=dt.timedelta(minutes=cfg.session_idle_minutes),
+        password_min_length=cfg.password_min_length,
     )

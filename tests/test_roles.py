@@ -1,7 +1,7 @@
 """The role/permission matrix and the data scope of each role (issue 6)."""
 import pytest
 
-from core import roles
+from core import config, roles
 from core.roles import User
 
 # The matrix as the brief states it: leader reads everything; admin reads and writes everything;
@@ -57,15 +57,13 @@ def test_reporter_without_a_unit_sees_no_unit():
     assert roles.unit_scope(User("x", "x", "reporter", None)) == set()
 
 
-def test_a_typo_in_the_roles_config_fails_loudly(monkeypatch):
-    bad = {"roles": {"leader": {"label": "领导", "permissions": ["view_rankng_live"]}}}
-    monkeypatch.setattr(roles, "_config", lambda: bad)
-    roles.roles.cache_clear()
-    try:
-        with pytest.raises(ValueError, match="view_rankng_live"):
-            roles.roles()
-    finally:
-        roles.roles.cache_clear()
+def test_a_typo_in_the_roles_config_fails_loudly_on_its_line():
+    text = (config.CONFIG_DIR / "roles.toml").read_text(encoding="utf-8")
+    bad = text.replace('"view_ranking_live", "view_ranking_published", "view_targets"',
+                       '"view_rankng_live", "view_ranking_published", "view_targets"', 1)
+    with pytest.raises(config.ConfigError, match="含未知权限“view_rankng_live”") as err:
+        config.parse_model(bad, roles._RolesFile, "角色配置")
+    assert "view_rankng_live" in bad.splitlines()[err.value.line - 1]
 
 
 def test_login_policy_defaults():

@@ -5,20 +5,18 @@ Every function takes an optional `cfg` (the parsed targets.toml) so that callers
 """
 from __future__ import annotations
 
-import tomllib
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from core import catalog
-from core.configfile import CONFIG_DIR
+from core import catalog, config
 
 WAN = Decimal("0.0001")
 
 
 @lru_cache(maxsize=1)
 def targets_config() -> dict:
-    with open(CONFIG_DIR / "targets.toml", "rb") as f:
-        return tomllib.load(f)
+    """config/targets.toml as read (checked leniently by `validate` and `settings.load_settings`)."""
+    return config.read_config("targets.toml", "目标任务配置")
 
 
 def as_decimal(value: object) -> Decimal | None:

@@ -26,7 +26,7 @@ import polars as pl
 
 from analytics.verification import benford, model, rules
 from analytics.verification.rules import FAMILIES, FAMILY_ZH, KEY, RuleContext
-from core import catalog, configfile
+from core import catalog, config
 from core.periods import add_months, quarter_months
 from warehouse import store
 from warehouse.queries import sampling as queries
@@ -39,7 +39,7 @@ HIGH_RISK = 0.5
 @lru_cache(maxsize=1)
 def sampling_config() -> dict:
     """config/sampling.toml."""
-    return configfile.read_config("sampling.toml")
+    return config.read_config("sampling.toml")
 
 
 def prior_weights() -> dict[str, float]:
