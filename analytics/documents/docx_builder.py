@@ -11,7 +11,7 @@ import io
 
 from docx import Document as new_docx
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -109,6 +109,10 @@ def _head(doc, d: Document) -> None:
     _para(doc, d.office_mark, font=TITLE_FONT, size=Pt(26), align=WD_ALIGN_PARAGRAPH.CENTER, color=RED, line=Pt(48))
     _para(doc)
     number = _para(doc, d.number, align=WD_ALIGN_PARAGRAPH.CENTER)
+    if d.is_briefing:  # 简报 layout: issuer left, date right, on the line above the red rule
+        number = _para(doc, align=WD_ALIGN_PARAGRAPH.LEFT)
+        number.paragraph_format.tab_stops.add_tab_stop(Mm(156), WD_TAB_ALIGNMENT.RIGHT)
+        _font(number.add_run(f"{d.signatory}\t{d.date_text}"), BODY_FONT, SIZE_3)
     _border(number, "bottom", "FF0000", 12)
     _para(doc)
     _para(doc, d.title + ("（预览，未发布）" if d.preview else ""), font=TITLE_FONT, size=SIZE_2,
@@ -127,6 +131,8 @@ def _body(doc, d: Document) -> None:
 
 
 def _signature(doc, d: Document) -> None:
+    if d.is_briefing:
+        return
     _para(doc)
     _para(doc)
     _para(doc, d.signatory, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=2)
@@ -168,6 +174,10 @@ def _imprint(doc, d: Document) -> None:
     if d.copy_to:
         first = _para(doc, d.copy_to, size=SIZE_4, align=WD_ALIGN_PARAGRAPH.LEFT, line=Pt(25))
         _border(first, "top", "000000", 8)
+    if d.is_briefing:  # 简报 layout: the “报：” line only
+        if d.copy_to:
+            _border(first, "bottom", "000000", 8)
+        return
     printed = _para(doc, f"{d.printer}\u3000\u3000{d.date_text}印发", size=SIZE_4, align=WD_ALIGN_PARAGRAPH.LEFT,
                     line=Pt(25))
     if not d.copy_to:

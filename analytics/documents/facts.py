@@ -50,6 +50,7 @@ class MonthFacts:
     province_month_wan: Decimal
     province_base_wan: Decimal | None            # last year's same months; None unless every unit reported them
     province_target_wan: Decimal | None
+    forecast_wan: Decimal | None                 # the year-end forecast (目标进度 page's method), None when impossible
     bulletin: MonthlyBulletin                    # 红黑榜 as on the 月度通报 page
     signed_ytd: Counts
     signed_month: Counts
@@ -112,7 +113,9 @@ def month_facts(snapshot: Snapshot, month: dt.date, config: IndicatorConfig | No
     this = unit_months.filter(pl.col("month") == month)
     month_wan = {u: Decimal(0) for u in units} | dict(this.select("unit_code", "funds_month_wan").iter_rows())
     bases = [funds[u].last_year_same_period_wan for u in units]
-    target, _ = annual_target(forecast.monthly_table(forecast.province_monthly(all_months)), month.year, settings)
+    province = forecast.province_monthly(all_months)
+    target, _ = annual_target(forecast.monthly_table(province), month.year, settings)
+    year_end = forecast.forecast_year_end(province, month.year, month.month, settings.forecast_level)
 
     counted = counted_projects(projects, settings)
     signed_ytd = counted.filter(_in("signing_date", jan, month))
@@ -130,7 +133,7 @@ def month_facts(snapshot: Snapshot, month: dt.date, config: IndicatorConfig | No
         province_ytd_wan=sum((funds[u].ytd_wan for u in units), Decimal(0)),
         province_month_wan=sum(month_wan.values(), Decimal(0)),
         province_base_wan=sum(bases, Decimal(0)) if all(b is not None for b in bases) else None,
-        province_target_wan=target,
+        province_target_wan=target, forecast_wan=year_end.point_wan,
         bulletin=monthly_bulletin(snapshot, month, config, group_id),
         signed_ytd=_counts(signed_ytd, "signed_amount_wan", units),
         signed_month=_counts(signed_month, "signed_amount_wan", units),

@@ -73,6 +73,10 @@ class Writer:
         v = Decimal(value).normalize()
         return self._add(key, scope, v, f"{v:f}", unit)
 
+    def exact(self, key: str, scope: str, value: Decimal, unit: str = "") -> str:
+        """A value already rounded as it is to be printed (e.g. an average rank with one decimal)."""
+        return self._add(key, scope, Decimal(value), f"{value}", unit)
+
     def count(self, key: str, scope: str, n: int) -> str:
         return self._add(key, scope, Decimal(int(n)), str(int(n)), "")
 
@@ -139,6 +143,11 @@ class Document:
     printer: str = ""            # 版记: 印发机关
     preview: bool = False        # a ranking not yet published (title says 预览，未发布)
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def is_briefing(self) -> bool:
+        """A 专报 (简报 layout): issuer and date in the 版头 under the 期号, no 署名 at the end, 版记 “报：” only."""
+        return self.kind == "briefing"
 
     @property
     def date_text(self) -> str:

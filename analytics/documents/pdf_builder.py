@@ -32,6 +32,12 @@ p.mark {{ font-family: {FONTS['hei']}; }}
 p.office {{ font-family: {FONTS['title']}; color: #ff0000; font-size: 26pt; line-height: 48pt; text-align: center;
             margin-top: 10mm; letter-spacing: 0.05em; }}
 p.number {{ text-align: center; margin-top: 28.9pt; padding-bottom: 4mm; border-bottom: 1.5pt solid #ff0000; }}
+body.briefing p.office {{ margin-top: 0; line-height: 40pt; }}
+body.briefing h1 {{ margin: 8pt 0; }}
+body.briefing div.imprint {{ margin-top: 6pt; font-size: 12pt; line-height: 20pt; }}
+p.number.briefing {{ margin-top: 10pt; padding-bottom: 0; border-bottom: none; }}
+p.issuer {{ display: flex; justify-content: space-between; padding: 0 1em 2mm; border-bottom: 1.5pt solid #ff0000;
+            text-align: left; }}
 h1 {{ font-family: {FONTS['title']}; font-size: 22pt; line-height: 35pt; font-weight: normal; text-align: center;
       margin: 28.9pt 0; }}
 h2 {{ font-family: {FONTS['hei']}; font-size: 16pt; font-weight: normal; margin: 0; text-indent: 2em; }}
@@ -48,7 +54,8 @@ th, td {{ border: 0.75pt solid #000; padding: 3pt 4pt; vertical-align: middle; }
 th {{ font-family: {FONTS['hei']}; font-weight: normal; text-align: center; }}
 td.num {{ text-align: right; white-space: nowrap; }}
 p.note {{ font-size: 10.5pt; line-height: 18pt; margin-top: 6pt; }}
-div.imprint {{ page-break-before: always; padding-top: 180mm; font-size: 14pt; line-height: 25pt; }}
+div.imprint {{ margin-top: 28.9pt; font-size: 14pt; line-height: 25pt; }}
+div.imprint.own-page {{ page-break-before: always; margin-top: 0; padding-top: 180mm; }}
 div.imprint p {{ border-bottom: 0.75pt solid #000; padding: 2pt 1em; text-align: left; }}
 div.imprint p:first-child {{ border-top: 0.75pt solid #000; }}
 """
@@ -76,20 +83,28 @@ def document_html(d: Document) -> str:
             body.append(f'<p class="body">{e(block.text)}</p>')
     many = len(d.attachments) > 1
     attachments = "".join(_attachment(i if many else None, a) for i, a in enumerate(d.attachments, start=1))
-    imprint = "".join(f"<p>{e(line)}</p>" for line in (d.copy_to, f"{d.printer}\u3000\u3000{d.date_text}印发") if line)
     title = d.title + ("（预览，未发布）" if d.preview else "")
+    if d.is_briefing:
+        number = (f'<p class="number briefing">{e(d.number)}</p>'
+                  f'<p class="issuer"><span>{e(d.signatory)}</span><span>{e(d.date_text)}</span></p>')
+        signature, lines = "", (d.copy_to,)
+    else:
+        number = f'<p class="number">{e(d.number)}</p>'
+        signature = (f'<div class="signature"><p class="signatory">{e(d.signatory)}</p>'
+                     f'<p class="date">{e(d.date_text)}</p></div>')
+        lines = (d.copy_to, f"{d.printer}\u3000\u3000{d.date_text}印发")
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="author" content="{e(d.signatory)}"><title>{e(title)}</title><style>{_CSS}</style></head>
-<body>
+<body class="{'briefing' if d.is_briefing else ''}">
 <p class="mark">{e(d.mark) or "&nbsp;"}</p>
 <p class="office">{e(d.office_mark)}</p>
-<p class="number">{e(d.number)}</p>
+{number}
 <h1>{e(title)}</h1>
 {f'<p class="addressees">{e(d.addressees)}</p>' if d.addressees else ''}
 {''.join(body)}
-<div class="signature"><p class="signatory">{e(d.signatory)}</p><p class="date">{e(d.date_text)}</p></div>
+{signature}
 {attachments}
-<div class="imprint">{imprint}</div>
+<div class="imprint{' own-page' if d.attachments else ''}">{''.join(f"<p>{e(x)}</p>" for x in lines if x)}</div>
 </body></html>"""
 
 
