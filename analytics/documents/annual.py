@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from analytics.documents.common import POLICY, Body, document, text
+from analytics.documents.common import POLICY, Body, document, text, top_and_bottom
 from analytics.documents.model import INTERNAL, Attachment, Document, Sentence, Writer
 from analytics.documents.quarterly import quarter_ranking, verification_sentences
 from analytics.documents.settings import DocumentSettings
@@ -104,9 +104,9 @@ def annual_document(snapshot: Snapshot, year: int, settings: DocumentSettings, *
             w = Writer()
             fmt = lambda r: f"{r['unit_name']}（平均第{w.exact('avg_rank', r['unit_code'], r['avg_rank'])}位）"  # noqa: E731
             lines = [_basis_sentence(a)]
-            if len(rows) >= 6:
-                lines.append(w.done(f"{year}年度居前三位的是{'、'.join(fmt(r) for r in rows[:3])}；"
-                                    f"居后三位的是{'、'.join(fmt(r) for r in rows[-3:])}。"))
+            ends = top_and_bottom(rows, fmt)
+            if ends:
+                lines.append(w.done(f"{year}年度{ends}。"))
             lines.append(Sentence("各单位年度名次详见附件。"))
             body.section("年度考核结果", lines)
         elif section == "verification" and version == INTERNAL:

@@ -66,3 +66,8 @@ def render(document: Document, fmt: str) -> bytes:
 
 def file_name(document: Document, fmt: str) -> str:
     return f"{document.title}（{VERSIONS[document.version]}）.{fmt}"
+
+
+def document_bytes(snapshot: Snapshot, kind: str, period: str, version: str, fmt: str) -> bytes:
+    """The document file (for a page's download button: built when clicked, 文号 left blank, dated today)."""
+    return render(build_document(snapshot, kind, period, version), fmt)

@@ -42,6 +42,16 @@ class Body:
         self.blocks.append(p if isinstance(p, Paragraph) else paragraph(p))
 
 
+def top_and_bottom(items: list, fmt) -> str | None:
+    """“居前三位的是…；居后三位的是…” over an ordered list (fewer than six: 两位/一位; fewer than two: None)."""
+    k = min(3, len(items) // 2)
+    if k < 1:
+        return None
+    n = {1: "一", 2: "两", 3: "三"}[k]
+    return (f"居前{n}位的是{'、'.join(fmt(x) for x in items[:k])}；"
+            f"居后{n}位的是{'、'.join(fmt(x) for x in items[-k:])}")
+
+
 def attachment_note(attachments: list[Attachment]) -> list[Paragraph]:
     """附件说明 (GB/T 9704 §7.3.4): 附件：1．… with the later items aligned under the first (one attachment: 附件：…)."""
     if len(attachments) == 1:

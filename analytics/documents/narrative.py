@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from analytics.documents.common import top_and_bottom
 from analytics.documents.facts import MonthFacts
 from analytics.documents.model import PROVINCE, Sentence, Writer, period_text, ratio, round_1
 
@@ -56,11 +57,9 @@ def unit_funds(f: MonthFacts) -> list[Sentence]:
     out = [w.done(f"分地区看，{w.count('units_ahead', PROVINCE, len(ahead))}个单位到位资金完成进度达到序时进度，"
                   f"{w.count('units_growing', PROVINCE, len(growing))}个单位到位资金同比增长。")]
     ranked = sorted((u for u in f.units if _completion(f, u) is not None), key=lambda u: -_completion(f, u))
-    if len(ranked) >= 6:
-        top = "、".join(f"{f.unit_name(u)}（{w.pct('unit_completion', u, _completion(f, u))}%）" for u in ranked[:3])
-        bottom = "、".join(f"{f.unit_name(u)}（{w.pct('unit_completion', u, _completion(f, u))}%）"
-                           for u in ranked[-3:])
-        out.append(w.done(f"完成年度任务进度居前三位的是{top}；居后三位的是{bottom}。"))
+    ends = top_and_bottom(ranked, lambda u: f"{f.unit_name(u)}（{w.pct('unit_completion', u, _completion(f, u))}%）")
+    if ends:
+        out.append(w.done(f"完成年度任务进度{ends}。"))
     missing = [f.unit_name(u) for u in f.units if u not in f.reported]
     if missing:
         out.append(Sentence(f"截至通报时，{'、'.join(missing)}尚未报送{f.month.month}月报表，"

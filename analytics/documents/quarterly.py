@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from analytics.documents.common import POLICY, Body, cell_int, document, text
+from analytics.documents.common import POLICY, Body, cell_int, document, text, top_and_bottom
 from analytics.documents.model import INTERNAL, PROVINCE, Attachment, Document, Sentence, Writer
 from analytics.documents.settings import DocumentSettings
 from analytics.publication.archive import Publication, load_publication
@@ -69,8 +69,9 @@ def quarter_attribution(snapshot: Snapshot, qr: QuarterRanking) -> Attribution |
         return None
 
 
-def explanation(row: dict, items: pl.DataFrame) -> Sentence:
-    """One unit's rank movement in one sentence: rank, the move, the score change and its main driver."""
+def explanation(row: dict, items: pl.DataFrame, internal: bool = True) -> Sentence:
+    """One unit's rank movement in one sentence: rank, the move, the score change and its main driver. The 公开版
+    does not name a deduction (it may be a verification finding): it says 扣分事项."""
     w = Writer()
     u = row["unit_code"]
     rank, before = row["rank_current"], row["rank_previous"]
@@ -98,20 +99,18 @@ def explanation(row: dict, items: pl.DataFrame) -> Sentence:
         why = (f"主要是其他单位指标变化使相对位置{'改善' if up else '后移'}（{'拉动' if up else '拉低'}得分{amount}分）")
     elif up:
         why = f"主要得益于{driver['item_name']}方面的进步（拉动得分{amount}分）"
+    elif driver["kind"] == "indicator":
+        why = f"主要受{driver['item_name']}方面退步影响（拉低得分{amount}分）"
     else:
-        why = f"主要受{driver['item_name']}{'方面退步' if driver['kind'] == 'indicator' else ''}影响（拉低得分{amount}分）"
+        why = f"主要受{driver['item_name'] if internal else '扣分事项'}影响（拉低得分{amount}分）"
     return w.done(f"{head}{move}{score}，{why}。")
 
 
 def _ranking_sentences(r: Ranking) -> list[Sentence]:
     w = Writer()
-    ranked = r.table.filter(pl.col("ranked")).sort("rank")
-    if ranked.height < 6:
-        return []
-    fmt = lambda row: f"{row['unit_name']}（{w.score('score', row['unit_code'], row['score'])}分）"  # noqa: E731
-    rows = list(ranked.iter_rows(named=True))
-    return [w.done(f"{periods.quarter_zh(r.quarter)}综合排名居前三位的是{'、'.join(fmt(x) for x in rows[:3])}；"
-                   f"居后三位的是{'、'.join(fmt(x) for x in rows[-3:])}。")]
+    rows = list(r.table.filter(pl.col("ranked")).sort("rank").iter_rows(named=True))
+    ends = top_and_bottom(rows, lambda x: f"{x['unit_name']}（{w.score('score', x['unit_code'], x['score'])}分）")
+    return [w.done(f"{periods.quarter_zh(r.quarter)}综合排名{ends}。")] if ends else []
 
 
 def _names(rows: list[dict]) -> str:
@@ -180,7 +179,7 @@ def quarterly_document(snapshot: Snapshot, quarter: str, settings: DocumentSetti
             else:
                 order = {x["unit_code"]: i for i, x in enumerate(ranked)}
                 rows = sorted(attribution.summary.iter_rows(named=True), key=lambda x: order.get(x["unit_code"], 99))
-                body.section("名次变化情况", *([explanation(x, attribution.items)] for x in rows))
+                body.section("名次变化情况", *([explanation(x, attribution.items, version == INTERNAL)] for x in rows))
         elif section in ("praise", "interview"):
             n = k.praise_top if section == "praise" else k.interview_bottom
             if n and len(ranked) > 2 * n:
