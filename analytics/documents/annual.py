@@ -19,6 +19,7 @@ from analytics.documents.settings import DocumentSettings
 from analytics.ranking.indicator_config import IndicatorConfig, load_indicator_config
 from analytics.ranking.normalise import RankingError
 from core import periods
+from warehouse.queries import targets as target_queries
 from warehouse.store import Snapshot
 
 QUARTERLY_BASIS = "按季度排名汇总（年度考核办法未配置时）"
@@ -47,8 +48,12 @@ def annual_from_quarters(snapshot: Snapshot, year: int, config: IndicatorConfig 
     by average score; competition ranks."""
     config = config or load_indicator_config()
     frames, published, previewed, missing = [], [], [], []
+    reported = set(target_queries.submitted_months(snapshot))
     for q in range(1, 5):
         quarter = periods.quarter_label(year, q)
+        if not reported & set(periods.quarter_months(quarter)):  # no report in the quarter: nothing to rank
+            missing.append(quarter)
+            continue
         try:
             qr = quarter_ranking(snapshot, quarter, config)
         except RankingError:

@@ -65,11 +65,11 @@ def risks(f: MonthFacts, internal: bool, black_gap: float) -> list[Sentence]:
     missing = [f.unit_name(u) for u in f.units if u not in f.reported]
     if missing:
         items.append(f"{'、'.join(missing)}尚未报送{f.month.month}月报表")
-    if internal and f.fh_unverified_ytd:
+    if internal and f.fh_unverified_ytd and len(items) < 3:
         items.append(f"{w.count('fh_unverified', p, f.fh_unverified_ytd)}个项目申报的三个500强类别未能在名录中核实")
     if not items:
         return [Sentence("本月未发现需要特别关注的风险。")]
-    return [w.done("；".join(items[:4]) + "，需重点关注。")]
+    return [w.done("；".join(items[:3]) + "，需重点关注。")]
 
 
 def briefing_document(snapshot: Snapshot, month: dt.date, settings: DocumentSettings, *, version: str,
