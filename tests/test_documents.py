@@ -401,3 +401,16 @@ def test_cli_writes_the_document_and_refuses_bad_config(snap, hand, tmp_path, ca
                      "--out", str(tmp_path / "q.docx")])
     assert code == 1 and "季度排名通报的期间应为季度" in capsys.readouterr().err
     assert Path(cli.__file__).exists()
+
+
+def test_the_monthly_page_offers_the_bulletin_and_the_briefing(snap, hand, monkeypatch):
+    from tests.apptest_support import app_as, clear_caches
+
+    monkeypatch.setenv("WAREHOUSE", str(hand.path))
+    clear_caches()
+    at = app_as("leader", hand.path, "pages/monthly_bulletin.py").run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert {"下载月度通报（docx）", "下载月度通报（pdf）", "下载专报（docx）", "下载专报（pdf）"} <= set(labels)
+    assert [o for o in at.radio(key="bulletin_doc_version").options] == ["公开版", "内部版"]
+    clear_caches()
