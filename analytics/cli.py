@@ -1,8 +1,10 @@
-"""`python -m analytics` (CONTRACT.md §3): rank, publish, sample.
+"""`python -m analytics` (CONTRACT.md §3): rank, publish, sample, document.
 
     python -m analytics rank --quarter 2025Q3 [--format table|csv|json] [--group ID] [--weights expert|entropy|critic]
     python -m analytics publish --quarter 2025Q3 --by NAME [--note TEXT] [--incomplete-reason TEXT] [--group ID]
     python -m analytics sample ...            (analytics.sampling_cli)
+    python -m analytics document --kind monthly|quarterly|annual|briefing --period 2025-09|2025Q3|2025
+                                 [--version public|internal] [--number N] [--date YYYY-MM-DD] --out FILE.docx|FILE.pdf
 
 Every command takes --warehouse PATH (default data/warehouse.duckdb or $WAREHOUSE), --config PATH (the indicator
 system, default config/indicators.toml) and --json. Exit codes: 0 success; 2 some input rejected; 1 failure.
@@ -11,11 +13,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import io
 import json
 import sys
 import unicodedata
+from pathlib import Path
 
+from analytics.documents.build import build_document, render
+from analytics.documents.settings import KINDS, DocumentConfigError, load_document_settings
 from analytics.publication.archive import PublicationRefused, publish
 from analytics.ranking.composite import WEIGHT_SCHEMES, Ranking, rank_quarter
 from analytics.ranking.indicator_config import IndicatorConfigError, load_indicator_config
@@ -62,7 +68,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m analytics", description="季度综合排名、发布与抽样核查。")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="命令", metavar="{rank,publish,sample}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="命令",
+                         metavar="{rank,publish,sample,document}")
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--quarter", required=True, help="季度，如 2025Q3")
@@ -82,6 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--note", help="更正说明（该季度已发布时必填）")
     pub.add_argument("--incomplete-reason", help="数据不完整时仍要发布的理由")
     sub.add_parser("sample", help="抽取并记录抽样核查样本（python -m analytics sample --help）", add_help=False)
+    doc = sub.add_parser("document", help="生成公文（月度通报、季度排名通报、年度考核通报、专报），Word 或 PDF")
+    doc.add_argument("--kind", required=True, choices=tuple(KINDS),
+                     help="公文种类：" + "、".join(f"{k} {v}" for k, v in KINDS.items()))
+    doc.add_argument("--period", required=True, help="期间：月度通报和专报如 2025-09，季度排名通报如 2025Q3，年度如 2025")
+    doc.add_argument("--version", choices=("public", "internal"), default="public",
+                     help="public 公开版（默认）或 internal 内部版（含核查发现等）")
+    doc.add_argument("--out", required=True, help="输出文件，扩展名 .docx 或 .pdf")
+    doc.add_argument("--number", type=int, help="文号（期号）中的序号；不填则留空待填")
+    doc.add_argument("--date", help="成文日期 YYYY-MM-DD（默认今天）")
+    doc.add_argument("--documents-config", help="公文配置文件（默认 config/documents.toml）")
+    doc.add_argument("--warehouse", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WAREHOUSE）")
+    doc.add_argument("--json", action="store_true", help="输出机器可读的 JSON")
     return p
 
 
@@ -160,6 +179,28 @@ def _publish(args, config) -> int:
     return EXIT_OK
 
 
+def _document(args) -> int:
+    out = Path(args.out)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("docx", "pdf"):
+        raise _UsageError(f"输出文件的扩展名应为 .docx 或 .pdf，收到“{args.out}”")
+    try:
+        date = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise _UsageError(f"成文日期应写作 2025-10-09，收到“{args.date}”") from None
+    settings = load_document_settings(args.documents_config)
+    document = build_document(_snapshot(args), args.kind, args.period, args.version, settings=settings,
+                              number=args.number, date=date)
+    data = render(document, fmt)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    if args.json:
+        print(json.dumps({"out": str(out), "title": document.title, "bytes": len(data)}, ensure_ascii=False))
+    else:
+        print(f"已生成{KINDS[args.kind]}：{document.title}\n文件：{out}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sample"]:
@@ -167,11 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     json_out = "--json" in argv
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "document":
+            return _document(args)
         args.quarter = args.quarter.strip().upper()
         parse_quarter(args.quarter)
         config = load_indicator_config(args.config)
         return _rank(args, config) if args.command == "rank" else _publish(args, config)
-    except (_UsageError, IndicatorConfigError, PublicationRefused, RankingError, ValueError, KeyError,
+    except (_UsageError, IndicatorConfigError, DocumentConfigError, PublicationRefused, RankingError, ValueError, KeyError,
             OSError, TimeoutError) as exc:
         message = str(exc.args[0]) if exc.args else str(exc)
         if json_out:

@@ -1,9 +1,12 @@
 """月度通报: one month's 到位资金 per unit (亿元), growth, completion against 序时进度, red and black lists."""
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 import streamlit as st
 
+from analytics.documents import build
 from analytics.publication import monthly
 from analytics.ranking.indicator_config import load_indicator_config
 from pages import auth, data, widgets
@@ -69,3 +72,15 @@ st.download_button("下载月度通报（xlsx）", lambda: monthly.monthly_bulle
                    file_name=f"{month:%Y-%m}_月度通报.xlsx", mime=widgets.XLSX)
 
 st.plotly_chart(monthly.monthly_progress_figure(b), key="bulletin_progress")
+
+st.subheader("公文")
+versions = {"public": "公开版", **({"internal": "内部版"} if user.can("view_verification") else {})}
+version = st.radio("版本", list(versions), format_func=versions.get, horizontal=True, key="bulletin_doc_version",
+                   help="公开版只含排名、合计和名单；内部版另含项目清单、停滞项目和核查发现。")
+st.caption("按 GB/T 9704 版式生成（全省口径，文号留空待填，成文日期为今天）；Word 可直接编辑，PDF 用于分发。")
+for col, (kind, fmt) in zip(st.columns(4), [(k, f) for k in ("monthly", "briefing") for f in build.FORMATS]):
+    name = "月度通报" if kind == "monthly" else "专报"
+    col.download_button(f"下载{name}（{fmt}）", functools.partial(
+        build.document_bytes, data.current_snapshot(), kind, f"{month:%Y-%m}", version, fmt),
+        file_name=f"{month:%Y-%m}_{name}_{versions[version]}.{fmt}", mime=build.MIME[fmt],
+        key=f"doc_{kind}_{fmt}_{version}")

@@ -7,6 +7,7 @@ import functools
 import polars as pl
 import streamlit as st
 
+from analytics.documents import build
 from analytics.publication import archive, bulletin
 from analytics.ranking import composite, history
 from analytics.ranking.indicator_config import load_indicator_config
@@ -98,6 +99,12 @@ else:
     for col, (fmt, label) in zip(st.columns(3), bulletin.EXPORT_FORMATS.items()):
         col.download_button(f"下载 {label}", functools.partial(export, pid, fmt), file_name=f"{pid}_综合排名通报.{fmt}",
                             mime=MIME[fmt], key=f"export_{pid}_{fmt}")
+    if pub["is_current"] and pub["group_id"] == load_indicator_config().group().id:  # the 公文's ranking
+        st.caption("季度排名通报（公文，GB/T 9704 版式，公开版；文号留空待填）：")
+        for col, fmt in zip(st.columns(len(build.FORMATS)), build.FORMATS):
+            col.download_button(f"下载季度排名通报（{fmt}）", functools.partial(
+                build.document_bytes, data.current_snapshot(), "quarterly", pub["quarter"], "public", fmt),
+                file_name=f"{pub['quarter']}_季度排名通报.{fmt}", mime=build.MIME[fmt], key=f"doc_{pid}_{fmt}")
 
 # ----------------------------------------------------------------------------- publishing (administrators)
 if user.can("publish"):

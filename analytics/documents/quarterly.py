@@ -1,0 +1,194 @@
+"""季度排名通报 as a 公文: the frozen (published) ranking of the quarter, or — when none is published — the preview,
+clearly marked 预览，未发布; each unit's rank movement explained in one sentence from the attribution; 表扬/约谈 lines
+only where configured; the 内部版 adds the quarter's verification findings."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from analytics.documents.common import POLICY, Body, cell_int, document, text, top_and_bottom
+from analytics.documents.model import INTERNAL, PROVINCE, Attachment, Document, Sentence, Writer
+from analytics.documents.settings import DocumentSettings
+from analytics.publication.archive import Publication, load_publication
+from analytics.ranking.attribution import Attribution, attribute_change
+from analytics.ranking.composite import Ranking, rank_quarter
+from analytics.ranking.indicator_config import IndicatorConfig, load_indicator_config
+from analytics.ranking.indicators import IndicatorValues, compute_indicator_values
+from analytics.ranking.normalise import RankingError
+from core import periods
+from warehouse.queries import documents as doc_queries
+from warehouse.queries import ranking as ranking_queries
+from warehouse.store import Snapshot
+
+
+@dataclass(frozen=True)
+class QuarterRanking:
+    ranking: Ranking
+    config: IndicatorConfig
+    publication: Publication | None      # None: a preview on current data, not published
+
+    @property
+    def published(self) -> bool:
+        return self.publication is not None
+
+
+def current_publication_id(snapshot: Snapshot, quarter: str, group_id: str) -> str | None:
+    pubs = ranking_queries.publications(snapshot, quarter)
+    if pubs.is_empty():
+        return None
+    current = pubs.filter(pl.col("is_current") & (pl.col("group_id") == group_id))
+    return current["publication_id"][0] if current.height else None
+
+
+def quarter_ranking(snapshot: Snapshot, quarter: str, config: IndicatorConfig | None = None) -> QuarterRanking:
+    """The quarter's current publication for the default group, else the preview on current data."""
+    config = config or load_indicator_config()
+    pid = current_publication_id(snapshot, quarter, config.group().id)
+    if pid:
+        pub = load_publication(snapshot, pid)
+        return QuarterRanking(pub.ranking, pub.config, pub)
+    return QuarterRanking(rank_quarter(snapshot, quarter, config), config, None)
+
+
+def _previous_inputs(snapshot: Snapshot, quarter: str, config: IndicatorConfig) -> IndicatorValues:
+    prev = periods.previous_quarter(quarter)
+    pid = current_publication_id(snapshot, prev, config.group().id)
+    if pid:
+        return load_publication(snapshot, pid).ranking.inputs
+    return compute_indicator_values(snapshot, prev, config, config.group().id)
+
+
+def quarter_attribution(snapshot: Snapshot, qr: QuarterRanking) -> Attribution | None:
+    """Change against the previous quarter (its publication's inputs when published), or None when not comparable."""
+    try:
+        return attribute_change(qr.ranking.inputs, _previous_inputs(snapshot, qr.ranking.quarter, qr.config),
+                                qr.config, qr.ranking.weight_scheme)
+    except (RankingError, ValueError):
+        return None
+
+
+def explanation(row: dict, items: pl.DataFrame, internal: bool = True) -> Sentence:
+    """One unit's rank movement in one sentence: rank, the move, the score change and its main driver. The 公开版
+    does not name a deduction (it may be a verification finding): it says 扣分事项."""
+    w = Writer()
+    u = row["unit_code"]
+    rank, before = row["rank_current"], row["rank_previous"]
+    head = f"{row['unit_name']}位列第{w.rank('rank', u, rank)}位"
+    if before is None or rank is None:
+        move = ""
+    elif rank < before:
+        move = f"，较上季度上升{w.rank('rank_rise', u, before - rank)}位"
+    elif rank > before:
+        move = f"，较上季度下降{w.rank('rank_fall', u, rank - before)}位"
+    else:
+        move = "，与上季度持平"
+    change = row["change"]
+    if abs(round(change, 2)) < 0.005:
+        return w.done(f"{head}{move}，得分与上季度基本持平。")
+    up = change > 0
+    score = (f"，综合得分{'提高' if up else '下降'}{w.score('score_change', u, change, absolute=True)}分")
+    mine = items.filter(pl.col("unit_code") == u)
+    mine = mine.sort("contribution", descending=up)
+    driver = mine.row(0, named=True) if mine.height else None
+    if driver is None or (driver["contribution"] > 0) != up:
+        return w.done(f"{head}{move}{score}。")
+    amount = w.score(f"contribution:{driver['item_id']}", u, driver["contribution"], absolute=True)
+    if driver["kind"] == "reference":
+        why = (f"主要是其他单位指标变化使相对位置{'改善' if up else '后移'}（{'拉动' if up else '拉低'}得分{amount}分）")
+    elif up:
+        why = f"主要得益于{driver['item_name']}方面的进步（拉动得分{amount}分）"
+    elif driver["kind"] == "indicator":
+        why = f"主要受{driver['item_name']}方面退步影响（拉低得分{amount}分）"
+    else:
+        why = f"主要受{driver['item_name'] if internal else '扣分事项'}影响（拉低得分{amount}分）"
+    return w.done(f"{head}{move}{score}，{why}。")
+
+
+def _ranking_sentences(r: Ranking) -> list[Sentence]:
+    w = Writer()
+    rows = list(r.table.filter(pl.col("ranked")).sort("rank").iter_rows(named=True))
+    ends = top_and_bottom(rows, lambda x: f"{x['unit_name']}（{w.score('score', x['unit_code'], x['score'])}分）")
+    return [w.done(f"{periods.quarter_zh(r.quarter)}综合排名{ends}。")] if ends else []
+
+
+def _names(rows: list[dict]) -> str:
+    return "、".join(r["unit_name"] for r in rows)
+
+
+def _ranking_table(r: Ranking, attribution: Attribution | None) -> Attachment:
+    before = {} if attribution is None else dict(attribution.summary.select("unit_code", "rank_previous").iter_rows())
+    rows = []
+    for x in r.table.iter_rows(named=True):
+        prev = before.get(x["unit_code"])
+        move = "—" if prev is None or x["rank"] is None else (
+            "持平" if prev == x["rank"] else f"{'上升' if prev > x['rank'] else '下降'}{abs(prev - x['rank'])}位")
+        rows.append((cell_int(x["rank"]) if x["rank"] is not None else "未排名", x["unit_name"],
+                     "—" if x["score"] is None else f"{x['score']:.2f}", move, x["flags"] or ""))
+    return Attachment(f"{periods.quarter_zh(r.quarter)}各市州和兰州新区招商引资工作综合排名表",
+                      ("排名", "单位", "综合得分（分）", "较上季度", "备注"), tuple(rows),
+                      "综合得分满分100分；名次并列时按竞赛排名法（1、2、2、4）排列。", (True, False, True, False, False))
+
+
+def verification_sentences(snapshot: Snapshot, quarters: list[str], label: str) -> tuple[list[Sentence], pl.DataFrame]:
+    v = doc_queries.verification_summary(snapshot, quarters)
+    if v.is_empty() or int(v["checked"].sum()) == 0:
+        return [Sentence(f"{label}尚无抽样核查结果。")], v
+    w = Writer()
+    return [w.done(f"{label}第三方抽样核查共核查项目{w.count('checked', PROVINCE, int(v['checked'].sum()))}个，"
+                   f"发现数据存在差异的项目{w.count('discrepancies', PROVINCE, int(v['discrepancies'].sum()))}个、"
+                   f"无法核实的项目{w.count('unverifiable', PROVINCE, int(v['unverifiable'].sum()))}个，"
+                   "相关扣分已计入综合得分。")], v
+
+
+def praise_and_interview(w: Writer, section: str, ranked: list[dict], n: int) -> Sentence:
+    if section == "praise":
+        chosen = ranked[:n]
+        return w.done(f"拟对综合排名前{w.count('praise_top', PROVINCE, len(chosen))}位的{_names(chosen)}"
+                      "予以通报表扬（待领导小组审定）。")
+    chosen = ranked[-n:]
+    return w.done(f"拟对综合排名后{w.count('interview_bottom', PROVINCE, len(chosen))}位的{_names(chosen)}"
+                  "主要负责同志进行约谈（待领导小组审定）。")
+
+
+def quarterly_document(snapshot: Snapshot, quarter: str, settings: DocumentSettings, *, version: str,
+                       number: int | None, date: dt.date, config: IndicatorConfig | None = None) -> Document:
+    periods.parse_quarter(quarter)
+    qr = quarter_ranking(snapshot, quarter, config)
+    r = qr.ranking
+    if not r.table["ranked"].any():
+        raise ValueError(f"{periods.quarter_zh(quarter)}没有可排名的数据：各单位在指标期间均无报表")
+    attribution = quarter_attribution(snapshot, qr)
+    k = settings.kind("quarterly")
+    label = periods.quarter_zh(quarter)
+    body = Body()
+    lead = (f"按照{POLICY}“季考核”的要求，领导小组办公室对各市州和兰州新区{label}招商引资工作进行了综合排名。"
+            "现将有关情况通报如下。")
+    body.add(text(lead))
+    if not qr.published:
+        body.add(text("本通报所列排名为预览结果，尚未经审定发布，仅供研究参考，不得对外引用；正式排名以发布结果为准。"))
+    ranked = list(r.table.filter(pl.col("ranked")).sort("rank").iter_rows(named=True))
+    for section in k.sections:
+        if section == "ranking":
+            cutoff = f"（数据截至{r.data_cutoff.year}年{r.data_cutoff.month}月{r.data_cutoff.day}日）" if r.data_cutoff else ""
+            body.section("综合排名结果", [*_ranking_sentences(r), Sentence(f"各单位排名详见附件{cutoff}。")])
+        elif section == "explanations":
+            if attribution is None:
+                body.section("名次变化情况", [Sentence("上季度无可比数据，本季度不作名次变化说明。")])
+            else:
+                order = {x["unit_code"]: i for i, x in enumerate(ranked)}
+                rows = sorted(attribution.summary.iter_rows(named=True), key=lambda x: order.get(x["unit_code"], 99))
+                body.section("名次变化情况", *([explanation(x, attribution.items, version == INTERNAL)] for x in rows))
+        elif section in ("praise", "interview"):
+            n = k.praise_top if section == "praise" else k.interview_bottom
+            if n and len(ranked) > 2 * n:
+                body.section("表扬" if section == "praise" else "约谈", [praise_and_interview(Writer(), section, ranked, n)])
+        elif section == "verification" and version == INTERNAL:
+            sentences, _ = verification_sentences(snapshot, [quarter], label)
+            body.section("抽样核查发现的问题", sentences)
+        elif section == "requirements" and k.requirements:
+            body.section("工作要求", *(text(x) for x in k.requirements))
+    year, q = periods.parse_quarter(quarter)
+    return document("quarterly", version, settings, year=year, number=number, title=k.title.format(period=label),
+                    body=body, attachments=[_ranking_table(r, attribution)], date=date, preview=not qr.published)
