@@ -185,7 +185,8 @@ def test_monthly_bulletin_shows_the_bulletin_figures(wh):
     assert [s.value for s in at.success] == ["红榜：" + ("、".join(b.red) or "无")]
     assert [e.value for e in at.error] == ["黑榜：" + ("、".join(b.black) or "无")]
     assert any("本月报表尚未收到：兰州新区" in w.value for w in at.warning)
-    assert [x.label for x in at.get("download_button")] == ["下载月度通报（xlsx）"]
+    assert [x.label for x in at.get("download_button")] == [
+        "下载月度通报（xlsx）", "下载月度通报（docx）", "下载月度通报（pdf）", "下载专报（docx）", "下载专报（pdf）"]
     at.selectbox(key="bulletin_month").set_value(dt.date(2025, 3, 1)).run()
     assert not at.exception
     assert at.metric[0].value == str(monthly.monthly_bulletin(snapshot(), dt.date(2025, 3, 1)).total_month_yi)
@@ -235,7 +236,8 @@ def test_admin_previews_confirms_and_freezes_with_a_reason_for_incomplete_data(w
     assert listing.iloc[0]["内容哈希（SHA-256）"] == pub["content_hash"]
     assert next(b for b in at.button if b.label == "确认发布").disabled
     assert [b.label for b in at.get("download_button")] == [
-        "下载发布清单（xlsx）", "下载 xlsx 通报", "下载 HTML 通报", "下载 PDF 通报"]
+        "下载发布清单（xlsx）", "下载 xlsx 通报", "下载 HTML 通报", "下载 PDF 通报",
+        "下载季度排名通报（docx）", "下载季度排名通报（pdf）"]
     published = frame_with(at, "数据")
     assert list(published["综合得分"]) == pytest.approx(q.published_ranking(snapshot(), "2025Q3-01")["score"].to_list())
 

@@ -4,12 +4,12 @@ Every problem is collected and refused at once with a Chinese message that says 
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from string import Formatter
 
-from core.configfile import CONFIG_DIR
+from core import config
+from core.config import CONFIG_DIR
 
 DEFAULT_PATH = CONFIG_DIR / "documents.toml"
 
@@ -147,9 +147,9 @@ def _kind(raw: dict, kind: str, errors: list[str]) -> KindSettings:
 def parse_document_settings(text: str, name: str = "documents.toml") -> DocumentSettings:
     """Parse and check the document settings; DocumentConfigError lists every problem."""
     try:
-        cfg = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise DocumentConfigError(f"公文配置 {name} 格式有误，无法读取：{exc}") from None
+        cfg = config.parse_toml(text, name, "公文配置")
+    except config.ConfigError as exc:
+        raise DocumentConfigError(str(exc)) from None
     errors: list[str] = []
     office = cfg.get("office") if isinstance(cfg.get("office"), dict) else {}
     if not office:
