@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_pages_ranking.py [--rows 1000000] [--warm 5] [--keep DIR] [--quarter 2026Q3]
 
-Synthesises a warehouse with `bench_targets.synthesise` (15 units × 46 months, 2023-01 .. 2026-10), publishes one
+Synthesises a warehouse with `common.synthesise` (15 units × 46 months, 2023-01 .. 2026-10), publishes one
 quarter so the publication page has something to list, then runs each page as an administrator with the real
 app harness (tests/apptest_support.py): cold = the first run after clearing Streamlit's caches (every analysis
 computed; modules already imported), warm = the median of the next runs (the state a user is in after the first
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DASHBOARD_TODAY", "2026-11-27")
 
-from bench_targets import synthesise  # noqa: E402  (same folder)
+from common import synthesise  # noqa: E402  (same folder)
 
 from analytics.publication.archive import publish
 from analytics.ranking.composite import rank_quarter

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_pages_verification.py [--rows 1000000] [--keep DIR] [--warm 5] [--quarter Q]
 
-The warehouse is synthesised with `bench_targets.synthesise` (15 units × 46 months, 2023-01 .. 2026-10). In a fresh
+The warehouse is synthesised with `common.synthesise` (15 units × 46 months, 2023-01 .. 2026-10). In a fresh
 process, logged in as an admin with the sidebar's quarter set to the latest one (or --quarter): first = the process's
 very first render (one-time warm-up of Streamlit, plotly, scikit-learn and DuckDB included), cold = a render with the
 data caches cleared (what a running server does after a new snapshot), warm = the median of the next renders (data
@@ -19,13 +19,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from common import QueryClock, bench_warehouse  # noqa: E402
+from common import QueryClock, RenderTimer, bench_warehouse  # noqa: E402
 
 from warehouse import store  # noqa: E402
 
@@ -42,9 +41,8 @@ def measure(path: Path, warm_runs: int, quarter: str | None) -> dict:
     import analytics.verification.sampling  # noqa: F401  (imported before timing: cold means no cached data, not no modules)
     from core import periods
     from tests.apptest_support import app_as, clear_caches, ensure_users
-    from warehouse.queries import sampling as sampling_queries
 
-    clock = QueryClock((store, "open_snapshot"), (sampling_queries, "_frame"), (store, "run"))
+    clock = QueryClock((store, "open_snapshot"), (store, "frame"))
 
 
     ensure_users(path)
@@ -52,19 +50,8 @@ def measure(path: Path, warm_runs: int, quarter: str | None) -> dict:
     at = app_as("admin", path, PAGE, timeout=900)
     at.session_state["quarter"] = quarter or periods.quarter_of(latest)
 
-    def render(action=None) -> tuple[float, float]:
-        clock.reset()
-        t = time.perf_counter()
-        (action() if action else at).run()
-        total = time.perf_counter() - t
-        if at.exception:
-            raise RuntimeError([e.value for e in at.exception])
-        return total, clock.seconds
-
-    def series(action=None) -> dict:
-        cold = render(action)
-        warm = sorted(render() for _ in range(warm_runs))
-        return {"cold": cold, "warm": warm[len(warm) // 2]}
+    timer = RenderTimer(at, clock, warm_runs)
+    render, series = timer.render, timer.series
 
     first = render()          # the process's first render: Streamlit, plotly and DuckDB warm up once
     projects = next(m.value for m in at.metric if m.label == "本季度项目")

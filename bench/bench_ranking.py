@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_ranking.py [--rows 1000000] [--draws 1000] [--runs 5] [--keep DIR]
 
-Synthesises a warehouse directly with DuckDB SQL (bench_targets.synthesise: 15 units × 46 months, contract shape),
+Synthesises a warehouse directly with DuckDB SQL (common.synthesise: 15 units × 46 months, contract shape),
 then ranks 2025Q3 with the default indicator system and `--draws` Monte-Carlo draws: once cold (first call in this
 process) and `--runs` times warm (median reported). Time is split into SQL (opening the snapshot connection,
 running the queries, fetching frames), the Monte-Carlo (numpy, draws × units × indicators) and the rest of the Python.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_targets import synthesise  # noqa: E402  (same folder)
+from common import synthesise  # noqa: E402  (same folder)
 
 from analytics.ranking import composite, robustness
 from analytics.ranking.indicator_config import DEFAULT_PATH, parse_indicator_config

@@ -40,12 +40,11 @@ def test_readers_see_whole_loads_only(tmp_path, project_row, submission_bytes, m
         subprocess.Popen([sys.executable, str(READER), str(warehouse), str(stop), str(tmp_path / f"r{i}.json")])
         for i in range(4)
     ]
-    time.sleep(1.0)  # readers are up and reading the empty snapshot
+    wait_until(lambda: all((tmp_path / f"r{i}.json.ready").exists() for i in range(4)))  # reading the empty one
     for name, data in files[:6]:  # one snapshot per file …
         assert load_files([(name, data)], warehouse=warehouse)[0].outcome == "loaded"
     assert {r.outcome for r in load_files(files[6:], warehouse=warehouse)} == {"loaded"}  # … and one per batch
-    time.sleep(0.5)
-    stop.touch()
+    stop.write_text(store.current_snapshot(warehouse).identity)  # each reader stops once it has seen the last state
     for r in readers:
         assert r.wait(timeout=60) == 0
 
@@ -60,3 +59,11 @@ def test_readers_see_whole_loads_only(tmp_path, project_row, submission_bytes, m
             assert Decimal(mart_funds) == Decimal(fact_funds)
             seen_states.add(state)
     assert (12, running) in seen_states  # the final state became visible to readers
+
+
+def wait_until(condition, timeout: float = 60.0) -> None:
+    """Poll `condition` until it holds; fail after `timeout` seconds (a hang, not a slow machine)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.01)
