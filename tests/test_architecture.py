@@ -32,7 +32,6 @@ LONG_FILES_ALLOWED = {
     "analytics/ranking/indicators.py": "indicator formulas and the quarter's values",
     "analytics/ranking/indicator_config.py": "indicator system config reader",
     "etl/load.py": "the loader's transaction per file",
-    "etl/validate.py": "validation rules",
     "warehouse/accounts.py": "accounts, sessions, lockout",
     "pages/verification.py": "抽样核查 page: five tabs",
 }
