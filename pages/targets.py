@@ -23,7 +23,10 @@ choices = widgets.month_choices(months)
 as_of = st.columns([1, 3])[0].selectbox("截至月份", choices, format_func=widgets.month_label,
                                         key=f"targets_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
 
-progress = data.load(province.province_progress, as_of)
+progress = data.guarded(f"截至{widgets.month_label(as_of)}的目标进度", province.province_progress, as_of)
+if progress is data.FAILED:
+    data.name_failing_unit_months(as_of.replace(year=as_of.year - 2, month=1), as_of)  # tasks look a year back
+    st.stop()
 units = progress.units
 for message in progress.messages:
     st.warning(message)

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from test_ranking_warehouse import HandWarehouse, month, project
 
-from analytics.publication.archive import monthly, verify_publication
+from analytics.publication import monthly
+from analytics.publication.archive import verify_publication
 from analytics.ranking.attribution import attribute_quarter
 from analytics.ranking.composite import rank_quarter
 from core import catalog

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from test_targets_warehouse import make_warehouse
 
-from analytics.targets.progress import doubling, lifecycle, province
+from analytics.targets import doubling, lifecycle, province
 from tests.apptest_support import app_as, clear_caches
 from warehouse import store
 

@@ -235,6 +235,9 @@ def open_snapshot(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(snapshot.path), read_only=True, config=_config())
 
 
+# A query that failed in DuckDB (conversion, overflow, I/O): callers that can carry on without it catch this.
+QueryFailed = duckdb.Error
+
 # A read source: a Snapshot (a connection per query) or a connection opened once with `session(snapshot)`.
 Source = Snapshot | duckdb.DuckDBPyConnection
 
