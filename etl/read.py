@@ -11,7 +11,6 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +21,7 @@ import polars as pl
 
 from core import catalog
 from core.template import SUBMISSION_COLUMNS, Column
+from etl import limits
 
 HEADER_SEARCH_ROWS = 30
 HEADER_SEARCH_BYTES = 262144  # of a CSV: where its header row is looked for
@@ -30,8 +30,6 @@ UTF8_BOM = b"\xef\xbb\xbf"
 PREFERRED_SHEET = "项目明细"
 TOTAL_LABELS = ("合计", "总计")
 ROW_NO = "row_no"
-# An xlsx is a zip; its parts may not inflate beyond this many times the file size limit (zip bombs).
-MAX_INFLATE_FACTOR = 20
 
 
 class FileRejected(Exception):
@@ -97,13 +95,9 @@ def _xlsx_grid(name: str, data: bytes, sheet: str | None, max_rows: int) -> pl.D
         raise FileRejected(f"“{name}”不是有效的 xlsx 文件（可能是改了扩展名的其他文件），"
                            f"请用 Excel 另存为 .xlsx 后重新报送")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            inflated = sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile:
-        raise FileRejected(f"“{name}”已损坏，无法打开，请重新导出后报送") from None
-    limit = catalog.etl_settings()["max_file_mb"] * 1024 * 1024 * MAX_INFLATE_FACTOR
-    if inflated > limit:
-        raise FileRejected(f"“{name}”解压后超过 {limit // 1024 // 1024} MB，疑似异常文件，请拆分后重新报送")
+        limits.check_xlsx(name, data, ROW_SLACK)  # real inflated bytes and the grid, before fastexcel sees it
+    except limits.LimitExceeded as exc:
+        raise FileRejected(exc.message) from None
     try:
         reader = fastexcel.read_excel(data)
         target = sheet if sheet in reader.sheet_names else 0
@@ -158,6 +152,10 @@ def _csv_grid(name: str, data: bytes, columns: Sequence[Column]) -> tuple[pl.Dat
     """
     _check_text(name, data)
     try:
+        limits.check_csv(name, data)  # columns and cells, before polars lays out a single one
+    except limits.LimitExceeded as exc:
+        raise FileRejected(exc.message) from None
+    try:
         return _csv_grid_utf8(name, data[3:] if data.startswith(UTF8_BOM) else data, columns)
     except _NotUtf8:
         return _csv_grid_utf8(name, decode_text(name, data)[1], columns)
@@ -181,6 +179,10 @@ def _csv_grid_utf8(name: str, utf8: bytes, columns: Sequence[Column]) -> tuple[p
             records.append(record)
     except csv.Error as exc:
         raise FileRejected(f"“{name}”的 CSV 格式有误（{exc}），请用 Excel 另存为 CSV 后重新报送") from None
+    try:
+        limits.check_record_width(name, records)
+    except limits.LimitExceeded as exc:
+        raise FileRejected(exc.message) from None
     header_idx, _ = _find_header(name, records, columns)
     try:
         grid = pl.read_csv(io.BytesIO(utf8), has_header=False, infer_schema=False, skip_lines=lines_before[header_idx],
