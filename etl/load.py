@@ -327,7 +327,25 @@ def load_files(sources: Sequence[Source], *, warehouse=None, actor: str = "cli",
     items = _expand(sources, isolate)
     if times:
         items.sort(key=lambda it: times.get(it.name, dt.datetime.max))
-    reports = []
+    reports: list[FileReport] = []
+    try:
+        _load_items(items, times, default_received, warehouse, actor, progress, reports)
+    except store.SnapshotNotPublished as exc:
+        raise LoadNotPublished(reports, exc.message) from exc
+    return reports
+
+
+class LoadNotPublished(Exception):
+    """Every file in `reports` is committed (or rejected) as reported, but readers do not see it yet: publishing the
+    snapshot failed. `message` says so in Chinese and how to retry (no reload needed)."""
+
+    def __init__(self, reports: list[FileReport], message: str):
+        super().__init__(message)
+        self.reports, self.message = reports, message
+
+
+def _load_items(items: list[_Item], times: dict, default_received, warehouse, actor: str, progress: bool,
+                reports: list[FileReport]) -> None:
     with store.open_writer(warehouse) as writer, ThreadPoolExecutor(READ_WORKERS) as pool, \
             _progress_bar(len(items), progress) as bar:
         state = KnownState(writer.con)
@@ -341,4 +359,3 @@ def load_files(sources: Sequence[Source], *, warehouse=None, actor: str = "cli",
                     bar.update()
         finally:
             writer.con.execute("RESET threads")  # the closing checkpoint may use them all
-    return reports
