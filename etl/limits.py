@@ -25,6 +25,9 @@ _WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml$")
 _ROW = re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"')
 _CELL_FAR_ROW = re.compile(rb'<c\b[^>]*?\sr="[A-Z]{1,3}([0-9]{6,})"')  # cells in rows >= 100000: few in any file
 _CELL_COLUMN = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{1,3})[0-9]')
+# A formula cell saved without its cached result (written by a program, never opened in Excel): parsers see it empty.
+_FORMULA_NO_VALUE = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{1,3}[0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>)?\s*</c>')
+FORMULAS_NAMED = 5
 _TAIL = 256  # bytes kept between chunks so that a tag cut in two is still seen whole
 
 
@@ -88,8 +91,8 @@ def _member_chunks(name: str, data: bytes, info: zipfile.ZipInfo) -> Iterator[by
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise LimitExceeded(f"“{name}”使用了 Excel 不使用的压缩方式，疑似异常文件，请用 Excel 另存为 .xlsx 后重新报送")
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     try:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         while not inflater.eof and pos < len(data):
             pending = data[pos:pos + CHUNK_IN]
             pos += len(pending)
@@ -98,7 +101,7 @@ def _member_chunks(name: str, data: bytes, info: zipfile.ZipInfo) -> Iterator[by
                 pending = inflater.unconsumed_tail
                 yield out
     except zlib.error as exc:
-        if "memory" in str(exc):  # Z_MEM_ERROR: the process is out of memory, the file may be fine
+        if "Error -4 " in str(exc) or "memory" in str(exc):  # Z_MEM_ERROR: out of memory, the file may be fine
             raise MemoryError(str(exc)) from None
         raise LimitExceeded(f"“{name}”已损坏，无法打开，请重新导出后报送") from None
 
@@ -106,6 +109,7 @@ def _member_chunks(name: str, data: bytes, info: zipfile.ZipInfo) -> Iterator[by
 def _inflate(name: str, data: bytes, info: zipfile.ZipInfo, budget: int, lim: dict, row_slack: int | None) -> int:
     """Real inflated size of one member; raises past the budget or (a worksheet) past the grid limits."""
     total, cells, max_row, max_col, tail = 0, 0, 0, 0, b""
+    formulas: list[str] = []
     for chunk in _member_chunks(name, data, info):
         total += len(chunk)
         if total > budget:
@@ -120,8 +124,14 @@ def _inflate(name: str, data: bytes, info: zipfile.ZipInfo, budget: int, lim: di
         max_row = max([max_row, *rows])
         cols = {c for c in _CELL_COLUMN.findall(text) if len(c) > 1}  # A..Z are always within the limit
         max_col = max([max_col, *(column_number(c) for c in cols)])
+        if b"<f" in text and len(formulas) < FORMULAS_NAMED:
+            formulas += [r.decode() for r in _FORMULA_NO_VALUE.findall(text) if r.decode() not in formulas]
         tail = text[-_TAIL:]
         _check_grid(name, lim, cells, max_row, max_col, row_slack)
+    if formulas:
+        raise LimitExceeded(f"“{name}”中单元格 {'、'.join(formulas[:FORMULAS_NAMED])} 是公式，但文件中没有保存公式的计算结果"
+                            f"（文件可能由其他程序生成、未在 Excel 中保存过），无法读取其数值。请在 Excel 中打开该文件、"
+                            f"保存后重新报送，或把公式改为数值")
     return total
 
 

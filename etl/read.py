@@ -120,7 +120,8 @@ def _first_line(exc: Exception) -> str:
 # --------------------------------------------------------------------------- csv
 
 def decode_text(name: str, data: bytes) -> tuple[str, bytes]:
-    """(text, UTF-8 bytes without BOM): UTF-8 (with or without BOM), else GB18030 (which covers GBK)."""
+    """(text, UTF-8 bytes without BOM): UTF-16 with its BOM, UTF-8 (with or without BOM), else GB18030 (GBK)."""
+    data = _from_utf16(name, data)
     _check_text(name, data)
     try:
         text = data.decode("utf-8-sig")
@@ -135,8 +136,25 @@ def decode_text(name: str, data: bytes) -> tuple[str, bytes]:
     return text, text.encode("utf-8")
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _from_utf16(name: str, data: bytes) -> bytes:
+    """A UTF-16 text file (with its BOM, as Excel's "Unicode 文本" and some exports write) -> UTF-8 bytes."""
+    if not data.startswith(UTF16_BOMS):
+        return data
+    try:
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError:
+        raise FileRejected(f"“{name}”标记为 UTF-16 编码，但内容不是有效的 UTF-16 文本，请另存为 UTF-8 编码的 CSV 后报送") from None
+
+
 def _check_text(name: str, data: bytes) -> None:
-    if b"\x00" in data[:65536]:
+    head = data[:65536]
+    odd, even = head[1::2].count(0), head[0::2].count(0)  # UTF-16 puts a NUL beside every ASCII character
+    if max(odd, even) >= 8 and max(odd, even) > len(head) // 20 and min(odd, even) <= max(odd, even) // 20:
+        raise FileRejected(f"“{name}”是 UTF-16 编码的文本（没有编码标记），请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后报送")
+    if b"\x00" in head:
         raise FileRejected(f"“{name}”不是文本格式的 CSV 文件（含有二进制内容），请用 Excel 另存为 CSV 或 xlsx 后报送")
 
 
@@ -150,6 +168,7 @@ def _csv_grid(name: str, data: bytes, columns: Sequence[Column]) -> tuple[pl.Dat
     UTF-8 is tried first without decoding the whole file in Python (polars checks it strictly); a file that is
     not UTF-8 is decoded as GB18030 (Chinese Excel's "CSV") and read again.
     """
+    data = _from_utf16(name, data)
     _check_text(name, data)
     try:
         limits.check_csv(name, data)  # columns and cells, before polars lays out a single one
