@@ -84,3 +84,9 @@ def test_snapshots_past_their_grace_time_are_removed(warehouse, monkeypatch):
             con.execute("SELECT 1")
     sdir = warehouse.with_name(warehouse.stem + ".snapshots")
     assert len(list(sdir.glob("snapshot-*.duckdb"))) == store.SNAPSHOTS_KEPT
+
+
+def test_the_warehouse_and_its_directory_are_private(warehouse):
+    store.initialise(warehouse)
+    assert warehouse.stat().st_mode & 0o777 == 0o600
+    assert warehouse.parent.stat().st_mode & 0o777 == 0o700

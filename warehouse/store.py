@@ -159,6 +159,7 @@ def open_writer(path: str | os.PathLike | None = None, publish: bool = True) -> 
     with writer_lock(p):
         remove_temporary_files(p)  # left by a writer that crashed or ran out of disk (we hold the lock)
         con = connect_writer(p)
+        _make_private(p)
         try:
             con.execute("BEGIN TRANSACTION")
             try:
@@ -230,6 +231,15 @@ def publish_now(path: str | os.PathLike | None = None) -> Path:
         except OSError as exc:
             remove_temporary_files(p)
             raise SnapshotNotPublished(p, exc) from exc
+
+
+def _make_private(path: Path) -> None:
+    """The warehouse, its WAL and its directory readable by the owner only (0600 / 0700), like the snapshots."""
+    for f in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f, 0o600)
+    with contextlib.suppress(PermissionError):  # a directory someone else owns (e.g. /tmp) stays as it is
+        os.chmod(path.parent, 0o700)
 
 
 def remove_temporary_files(path: Path) -> None:
