@@ -54,5 +54,8 @@ allowed = [st.Page(path, title=title, icon=icon) for path, title, icon, perm in 
 if not allowed:
     st.error("当前账户没有可访问的页面，请联系管理员。")
     st.stop()
-sidebar(user)
-st.navigation(allowed).run()
+try:
+    sidebar(user)
+    st.navigation(allowed).run()
+except Exception as exc:  # noqa: BLE001 - no traceback or server path reaches the browser
+    data.incident("本页面", exc)

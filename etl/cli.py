@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.load import load_files
+from etl.load import LoadNotPublished, load_files
 from etl.reference import load_five_hundred
 from etl.report import OUTCOME_ZH, report_dict, report_xlsx
 from simulator import demo
@@ -54,8 +54,12 @@ def _emit(args, payload: dict, lines: list[str]) -> None:
 
 def _cmd_load(args) -> int:
 
-    reports = load_files(args.paths, warehouse=args.warehouse, actor=args.actor, received_at=args.received_at,
-                         manifest=args.manifest, progress=not args.json and sys.stderr.isatty())
+    not_published = None
+    try:
+        reports = load_files(args.paths, warehouse=args.warehouse, actor=args.actor, received_at=args.received_at,
+                             manifest=args.manifest, progress=not args.json and sys.stderr.isatty())
+    except LoadNotPublished as exc:  # committed all the same: report the files, then the snapshot's failure
+        reports, not_published = exc.reports, exc.message
     if args.report:
         Path(args.report).write_bytes(report_xlsx(reports))
     if any(r.internal_error for r in reports):
@@ -80,8 +84,12 @@ def _cmd_load(args) -> int:
         f" + 隔离 {totals['rows_quarantined']} + 忽略 {totals['rows_ignored']}，警告 {totals['warnings']} 条")
     if args.report:
         lines.append(f"校验报告已保存到 {args.report}")
+    if not_published:
+        code = EXIT_FAILURE
+        lines.append(not_published)
     _emit(args, {"command": "load", "warehouse": str(store.warehouse_path(args.warehouse)), "exit_code": code,
-                 "files": [report_dict(r) for r in reports], "outcomes": outcomes, "totals": totals}, lines)
+                 "files": [report_dict(r) for r in reports], "outcomes": outcomes, "totals": totals,
+                 "snapshot_error": not_published}, lines)
     return code
 
 

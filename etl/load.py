@@ -7,17 +7,14 @@ against the serving snapshot (the app's preview). Every attempt, including dupli
 
 How a batch stays fast (a monthly file is a few hundred rows, so per-file overheads dominate): worker threads read,
 hash and parse files ahead of the writer; what the warehouse knows (loaded hashes, latest versions, last month's
-rows, 500强 lists) is read once per session and kept current as files commit (`_State`); and consecutive files are
+rows, 500强 lists) is read once per session and kept current as files commit (`etl.known.KnownState`); and consecutive files are
 validated in one polars pass (`_batches`) — a file whose previous month is in the same batch starts a new one, so
 month-to-month checks still see every earlier file in received order.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
-import json
 import os
 import sys
 from collections import deque
@@ -25,73 +22,32 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import duckdb
 import polars as pl
 from tqdm import tqdm
 
-from core import catalog
+from core import catalog, clock
 from core.periods import add_months
-from etl.read import FileRejected, RawTable, check_size, decode_text, read_table
-from etl.report import FileReport, Issue, report_dict
-from etl.validate import REJECT, Context, ReferenceList, Submission, Validated, file_identity, validate_batch
+from etl.audit import audit_report, next_load_id, write_audit
+from etl.audit import insert_submission as _insert_submission  # a module global: tests stop a load mid-write here
+from etl.isolate import read_isolated
+from etl.known import KnownState
+from etl.read import FileRejected, RawTable, check_size, read_table
+from etl.received import deadline_for, parse_received_at, read_manifest
+from etl.report import FileReport, Issue
+from etl.validate import REJECT, Submission, Validated, file_identity, validate_batch
 from warehouse import store
 
-__all__ = ["FileReport", "Issue", "load_files", "validate_file", "parse_received_at", "deadline_for", "read_manifest"]
+__all__ = ["FileReport", "Issue", "load_files", "validate_file", "parse_received_at", "deadline_for", "read_manifest",
+           "write_audit", "next_load_id"]
 
 Source = str | os.PathLike | tuple[str, bytes]
-TZ = ZoneInfo("Asia/Shanghai")
 PROGRESS_MIN_FILES = 4
 READ_WORKERS = 2                      # threads reading and parsing files while the writer validates and writes
 READ_AHEAD_FILES = 32                 # files read ahead of the writer at most…
 READ_AHEAD_BYTES = 64 * 1024 * 1024   # …and at most this many bytes of them
 BATCH_FILES = 64                      # files validated in one pass at most…
 BATCH_ROWS = 100_000                  # …and at most this many rows (a single larger file is its own batch)
-
-
-# --------------------------------------------------------------------------- times
-
-def now_local() -> dt.datetime:
-    """The current Asia/Shanghai wall-clock time as a naive timestamp (how the warehouse stores times)."""
-    return dt.datetime.now(TZ).replace(tzinfo=None)
-
-
-def parse_received_at(value: str | dt.datetime) -> dt.datetime:
-    """ISO 8601 (date, or date and time, with or without offset) -> naive Asia/Shanghai time."""
-    if isinstance(value, dt.datetime):
-        stamp = value
-    else:
-        try:
-            stamp = dt.datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValueError(f"收到时间“{value}”不是 ISO 8601 格式，应形如 2025-04-03T10:30:00 或 2025-04-03") from None
-    return stamp.astimezone(TZ).replace(tzinfo=None) if stamp.tzinfo else stamp
-
-
-def deadline_for(month: dt.date) -> dt.datetime:
-    """The reporting deadline of a month: day `deadline_day` of the next month, end of day."""
-    day = catalog.etl_settings()["deadline_day"]
-    return dt.datetime.combine(add_months(month, 1).replace(day=day), dt.time(23, 59, 59, 999000))
-
-
-def read_manifest(path: str | os.PathLike) -> dict[str, dt.datetime]:
-    """`file,received_at` CSV -> {file name relative to the loaded folder: received time}."""
-    p = Path(path)
-    try:
-        text, _ = decode_text(p.name, p.read_bytes())
-    except FileRejected as exc:
-        raise ValueError(exc.message) from None
-    rows = list(csv.DictReader(io.StringIO(text)))
-    if rows and not {"file", "received_at"} <= set(rows[0]):
-        raise ValueError(f"清单文件“{p.name}”应有 file 和 received_at 两列，实际列为：{'、'.join(rows[0])}")
-    out = {}
-    for n, row in enumerate(rows, start=2):
-        try:
-            out[Path(row["file"].strip()).as_posix()] = parse_received_at(row["received_at"])
-        except ValueError as exc:
-            raise ValueError(f"清单文件“{p.name}”第 {n} 行：{exc}") from None
-    return out
 
 
 # --------------------------------------------------------------------------- sources
@@ -101,17 +57,18 @@ class _Item:
     name: str            # as reported: relative to the loaded folder, or the file's own name
     path: Path | None
     data: bytes | None
+    isolate: bool = False  # parse in a memory-limited worker process (etl.isolate): uploads through the app
 
 
 def _is_hidden(name: str) -> bool:
     return name.startswith(".") or name.startswith("~$")  # ~$x.xlsx: Excel's lock file of an open workbook
 
 
-def _expand(sources: Iterable[Source]) -> list[_Item]:
+def _expand(sources: Iterable[Source], isolate: bool = False) -> list[_Item]:
     items = []
     for src in sources:
         if isinstance(src, tuple):
-            items.append(_Item(src[0], None, src[1]))
+            items.append(_Item(src[0], None, src[1], isolate))
             continue
         p = Path(src)
         if p.is_dir():
@@ -125,91 +82,6 @@ def _expand(sources: Iterable[Source]) -> list[_Item]:
 
 
 # --------------------------------------------------------------------------- what the warehouse knows
-
-_VERSION_COLUMNS = ("submission_id", "unit_code", "month", "version", "received_at", "deadline", "is_late",
-                    "rows_input", "rows_loaded", "rows_quarantined", "rows_ignored", "warnings")
-
-
-def _five_hundred_lists(con: duckdb.DuckDBPyConnection, year: int) -> list[ReferenceList]:
-    """Per list (in FIVE_HUNDRED_LISTS order), the one of `year`, or else the latest loaded before it."""
-    lists = con.sql(
-        "SELECT list_name, year, company_name, uscc FROM five_hundred_list f"
-        " WHERE year = (SELECT max(year) FROM five_hundred_list g WHERE g.list_name = f.list_name AND g.year <= ?)",
-        params=[year]).pl()
-    parts = lists.partition_by("list_name", as_dict=True)
-    return [
-        ReferenceList(name, int(part["year"][0]), part["company_name"], part["uscc"].drop_nulls())
-        for name in catalog.FIVE_HUNDRED_LISTS if (part := parts.get((name,))) is not None
-    ]
-
-
-class _State:
-    """What evaluating a file needs from the warehouse, read once and kept current as files commit.
-
-    A load session holds the writer lock throughout, so nothing else changes the warehouse meanwhile: the state is
-    read at session start and `record`ed after each commit (never before: a rolled-back file changes nothing).
-    A dry run reads it from the serving snapshot; `con` None means an empty warehouse. Reader threads call
-    `existing` while the writer records (single dict operations, atomic in CPython).
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection | None):
-        self._con = con
-        self._by_sha: dict[str, dict] = {}                    # loaded file hash -> its version's summary
-        self._latest: dict[tuple[str, dt.date], tuple[int, int]] = {}  # (unit, month) -> (version, submission_id)
-        self._rows: dict[int, pl.DataFrame] = {}              # submission_id -> project_id, prev_status, prev_cum
-        self._lists: dict[int, list[ReferenceList]] = {}      # year -> 500强 lists (a load never changes them)
-        if con is None:
-            return
-        for *values, sha in con.execute(f"SELECT {', '.join(_VERSION_COLUMNS)}, sha256 FROM submission_versions"  # noqa: S608 - column names are code constants
-                                        " ORDER BY unit_code, month, version").fetchall():
-            version = dict(zip(_VERSION_COLUMNS, values, strict=True))
-            self._by_sha[sha] = version
-            self._latest[(version["unit_code"], version["month"])] = (version["version"], version["submission_id"])
-
-    def existing(self, sha: str | None) -> dict | None:
-        """The loaded version with these bytes, if any."""
-        return self._by_sha.get(sha) if sha else None
-
-    def latest_version(self, unit_code: str, month: dt.date) -> int:
-        return self._latest.get((unit_code, month), (0, 0))[0]
-
-    def contexts(self, files: Sequence[tuple[str, dt.date]]) -> list[Context]:
-        """Per (unit, month): last month's current rows of the unit and the 500强 lists of the month's year."""
-        previous = [self._latest.get((unit, add_months(month, -1))) for unit, month in files]
-        self._fetch_rows([sid for _, sid in filter(None, previous) if sid not in self._rows])
-        return [Context(self._rows[found[1]] if found else None, self._five_hundred(month.year))
-                for found, (_, month) in zip(previous, files, strict=True)]
-
-    def _fetch_rows(self, submission_ids: list[int]) -> None:
-        if not submission_ids or self._con is None:
-            return
-        marks = ", ".join("?" * len(submission_ids))  # constants let DuckDB skip other submissions' row groups
-        found = self._con.sql(
-            "SELECT submission_id, project_id, status AS prev_status, funds_cum_wan AS prev_cum FROM project_rows"  # noqa: S608 - only "?" placeholders are interpolated
-            f" WHERE submission_id IN ({marks})", params=submission_ids).pl()
-        parts = found.partition_by("submission_id", as_dict=True, include_key=False)
-        empty = found.clear().drop("submission_id")
-        for sid in submission_ids:
-            self._rows[sid] = parts.get((sid,), empty)
-
-    def _five_hundred(self, year: int) -> list[ReferenceList]:
-        if year not in self._lists:
-            self._lists[year] = _five_hundred_lists(self._con, year) if self._con is not None else []
-        return self._lists[year]
-
-    def record(self, report: FileReport, submission_id: int, validated: Validated) -> None:
-        """A committed new version: later files see its hash, its version number and its rows."""
-        self._by_sha[report.sha256] = {"submission_id": submission_id,
-                                       **{k: getattr(report, k) for k in _VERSION_COLUMNS[1:]}}
-        key = (report.unit_code, report.month)
-        superseded = self._latest.get(key)
-        if superseded is not None:
-            self._rows.pop(superseded[1], None)
-        self._latest[key] = (report.version, submission_id)
-        rows = validated.rows
-        self._rows[submission_id] = pl.DataFrame({"project_id": rows["project_id"], "prev_status": rows["status"],
-                                                  "prev_cum": rows["funds_cum_wan"]})
-
 
 # --------------------------------------------------------------------------- evaluation (shared by dry run and load)
 
@@ -230,7 +102,7 @@ class _Prepared:
     fault: BaseException | None = field(default=None, repr=False)  # a reader bug: reported for this file only
 
 
-def _prepare(item: _Item, state: _State) -> _Prepared:
+def _prepare(item: _Item, state: KnownState) -> _Prepared:
     """Read, hash, parse and identify one file; a file whose bytes are already loaded is not parsed."""
     try:
         return _read_and_identify(item, state)
@@ -238,7 +110,7 @@ def _prepare(item: _Item, state: _State) -> _Prepared:
         return _Prepared(item.name, None, None, fault=exc)
 
 
-def _read_and_identify(item: _Item, state: _State) -> _Prepared:
+def _read_and_identify(item: _Item, state: KnownState) -> _Prepared:
     if item.path is None:
         data = item.data
     else:
@@ -255,14 +127,14 @@ def _read_and_identify(item: _Item, state: _State) -> _Prepared:
     if state.existing(prepared.sha256) is not None:  # a duplicate: the report is the loaded version's
         return prepared
     try:
-        prepared.raw = read_table(item.name, data)
+        prepared.raw = read_isolated(item.name, data) if item.isolate else read_table(item.name, data)
         prepared.unit, prepared.month = file_identity(prepared.raw)
     except FileRejected as exc:
         prepared.rejection = exc
     return prepared
 
 
-def _validate(state: _State, batch: Sequence[_Prepared]) -> list[Validated | BaseException | None]:
+def _validate(state: KnownState, batch: Sequence[_Prepared]) -> list[Validated | BaseException | None]:
     """Validate in one pass the files of a batch that a load would write (not rejected, not already loaded).
 
     Should the pass fail, each file is validated alone, so that a fault is reported for the file that causes it.
@@ -295,7 +167,7 @@ def _rejected(report: FileReport, exc: FileRejected) -> FileReport:
     return report
 
 
-def _evaluate(state: _State, prepared: _Prepared, validated: Validated | BaseException | None,
+def _evaluate(state: KnownState, prepared: _Prepared, validated: Validated | BaseException | None,
               received: dt.datetime, dry_run: bool) -> tuple[FileReport, Validated | None, dict | None]:
     """The report of a load, the rows to write, and the existing version when the file is a duplicate."""
     if prepared.fault is not None:
@@ -327,14 +199,16 @@ def _evaluate(state: _State, prepared: _Prepared, validated: Validated | BaseExc
     return report, validated, None
 
 
-def validate_file(name: str, data: bytes, *, warehouse=None, received_at=None) -> FileReport:
-    """Dry run: what loading this file would do, checked against the serving snapshot. Writes nothing."""
-    received = parse_received_at(received_at) if received_at else now_local()
+def validate_file(name: str, data: bytes, *, warehouse=None, received_at=None, isolate: bool = False) -> FileReport:
+    """Dry run: what loading this file would do, checked against the serving snapshot. Writes nothing.
+
+    `isolate`: parse in a memory-limited worker process (etl.isolate), as the app does for uploads."""
+    received = parse_received_at(received_at) if received_at else clock.now_local()
     snapshot = store.current_snapshot(warehouse)
     con = store.open_snapshot(snapshot) if snapshot else None
     try:
-        state = _State(con)
-        prepared = _prepare(_Item(name, None, data), state)
+        state = KnownState(con)
+        prepared = _prepare(_Item(name, None, data, isolate), state)
         [validated] = _validate(state, [prepared])
         report, _, _ = _evaluate(state, prepared, validated, received, dry_run=True)
     finally:
@@ -345,57 +219,6 @@ def validate_file(name: str, data: bytes, *, warehouse=None, received_at=None) -
 
 # --------------------------------------------------------------------------- writing
 
-def _insert_submission(con: duckdb.DuckDBPyConnection, report: FileReport, validated: Validated,
-                       load_id: int) -> int:
-    """The new version, then its loaded rows, quarantined rows and warnings in one round trip (no row loops)."""
-    [(submission_id,)] = con.execute(
-        "INSERT INTO submission_versions (submission_id, unit_code, month, version, received_at, deadline, is_late,"
-        " file_name, sha256, load_id, rows_input, rows_loaded, rows_quarantined, rows_ignored, warnings)"
-        " VALUES (nextval('submission_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING submission_id",
-        [report.unit_code, report.month, report.version, report.received_at, report.deadline, report.is_late,
-         report.file_name, report.sha256, load_id, report.rows_input, report.rows_loaded, report.rows_quarantined,
-         report.rows_ignored, report.warnings]).fetchall()
-    # DuckDB reads these Arrow streams of the polars frames by their variable names (replacement scans): cheaper
-    # than registering a view per frame, which changes the catalog in every transaction.
-    etl_rows, etl_quarantine, etl_warnings = (
-        f.__arrow_c_stream__() for f in (validated.rows, validated.quarantine, validated.warnings))
-    inserts = [f"INSERT INTO {table} BY NAME SELECT *, {submission_id:d} AS submission_id FROM {name}"  # noqa: S608 - table names are code constants, the id an int
-               for table, name, frame in (("project_rows", "etl_rows", validated.rows),
-                                          ("quarantine_rows", "etl_quarantine", validated.quarantine),
-                                          ("row_warnings", "etl_warnings", validated.warnings)) if frame.height]
-    if inserts:
-        con.execute(";\n".join(inserts))
-    return submission_id
-
-
-def write_audit(con: duckdb.DuckDBPyConnection, *, load_id: int, actor: str, file_name: str, sha256: str | None,
-                file_bytes: int | None, outcome: str, message: str, report_json: str, kind: str = "submission",
-                unit_code: str | None = None, month: dt.date | None = None, submission_id: int | None = None,
-                counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)) -> None:
-    """One load_audit row (counts: input, loaded, quarantined, ignored, warnings)."""
-    con.execute(
-        "INSERT INTO load_audit (load_id, loaded_at, actor, file_name, sha256, file_bytes, outcome, unit_code, month,"
-        " submission_id, rows_input, rows_loaded, rows_quarantined, rows_ignored, warnings, message, report_json,"
-        " kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [load_id, now_local(), actor, file_name, sha256, file_bytes, outcome, unit_code, month, submission_id,
-         *counts, message, report_json, kind])
-
-
-def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
-    [(load_id,)] = con.execute("SELECT nextval('load_id_seq')").fetchall()
-    return load_id
-
-
-def _audit(con, report: FileReport, load_id: int, file_bytes: int | None, actor: str,
-           submission_id: int | None) -> None:
-    write_audit(
-        con, load_id=load_id, actor=actor, file_name=report.file_name, sha256=report.sha256, file_bytes=file_bytes,
-        outcome=report.outcome, message=report.summary_zh,
-        report_json=json.dumps(report_dict(report), ensure_ascii=False),
-        unit_code=report.unit_code, month=report.month, submission_id=submission_id,
-        counts=(report.rows_input, report.rows_loaded, report.rows_quarantined, report.rows_ignored, report.warnings))
-
-
 def _failed(name: str, received: dt.datetime, exc: BaseException) -> FileReport:
     report = FileReport(name, None, "rejected", received_at=received, internal_error=True)
     message = f"加载“{name}”时发生内部错误（{type(exc).__name__}: {exc}），该文件未入库，请联系系统管理员"
@@ -403,7 +226,7 @@ def _failed(name: str, received: dt.datetime, exc: BaseException) -> FileReport:
     return report
 
 
-def _load_one(writer: store.Writer, state: _State, prepared: _Prepared, validated: Validated | BaseException | None,
+def _load_one(writer: store.Writer, state: KnownState, prepared: _Prepared, validated: Validated | BaseException | None,
               received: dt.datetime, actor: str) -> FileReport:
     """One file in one transaction; `state` learns of the new version only once it is committed."""
     try:
@@ -413,11 +236,11 @@ def _load_one(writer: store.Writer, state: _State, prepared: _Prepared, validate
             submission_id = existing["submission_id"] if existing else None
             if rows is not None:
                 submission_id = _insert_submission(con, report, rows, load_id)
-            _audit(con, report, load_id, prepared.size, actor, submission_id)
+            audit_report(con, report, load_id, prepared.size, actor, submission_id)
     except (Exception, pl.exceptions.PanicException) as exc:  # a loader fault must not stop the batch
         report = _failed(prepared.name, received, exc)
         with writer.transaction() as con:
-            _audit(con, report, next_load_id(con), None, actor, None)
+            audit_report(con, report, next_load_id(con), None, actor, None)
         return report
     if rows is not None:
         state.record(report, submission_id, rows)
@@ -435,7 +258,7 @@ def _size(item: _Item) -> int:
         return 0  # reported when the file is read
 
 
-def _read_ahead(items: Sequence[_Item], state: _State,
+def _read_ahead(items: Sequence[_Item], state: KnownState,
                 pool: ThreadPoolExecutor) -> Iterator[tuple[_Item, _Prepared]]:
     """Items in order with their prepared files; workers read up to READ_AHEAD_FILES / _BYTES ahead of the caller."""
     pending: deque[tuple[_Item, int, Future]] = deque()
@@ -491,30 +314,48 @@ def _progress_bar(total: int, enabled: bool) -> tqdm:
 
 
 def load_files(sources: Sequence[Source], *, warehouse=None, actor: str = "cli", received_at=None,
-               manifest: str | os.PathLike | None = None, progress: bool = False) -> list[FileReport]:
+               manifest: str | os.PathLike | None = None, progress: bool = False,
+               isolate: bool = False) -> list[FileReport]:
     """Load files (paths, folders searched recursively, or (name, bytes) pairs); one transaction per file.
 
     Received time: the manifest's entry for the file, else `received_at`, else now. With a manifest, files load
     in the order they were received (so versions and month-to-month checks follow history). `progress` shows a
-    progress bar on stderr.
+    progress bar on stderr. `isolate`: (name, bytes) sources are parsed in a memory-limited worker process.
     """
     default_received = parse_received_at(received_at) if received_at else None
     times = read_manifest(manifest) if manifest else {}
-    items = _expand(sources)
+    items = _expand(sources, isolate)
     if times:
         items.sort(key=lambda it: times.get(it.name, dt.datetime.max))
-    reports = []
+    reports: list[FileReport] = []
+    try:
+        _load_items(items, times, default_received, warehouse, actor, progress, reports)
+    except store.SnapshotNotPublished as exc:
+        raise LoadNotPublished(reports, exc.message) from exc
+    return reports
+
+
+class LoadNotPublished(Exception):
+    """Every file in `reports` is committed (or rejected) as reported, but readers do not see it yet: publishing the
+    snapshot failed. `message` says so in Chinese and how to retry (no reload needed)."""
+
+    def __init__(self, reports: list[FileReport], message: str):
+        super().__init__(message)
+        self.reports, self.message = reports, message
+
+
+def _load_items(items: list[_Item], times: dict, default_received, warehouse, actor: str, progress: bool,
+                reports: list[FileReport]) -> None:
     with store.open_writer(warehouse) as writer, ThreadPoolExecutor(READ_WORKERS) as pool, \
             _progress_bar(len(items), progress) as bar:
-        state = _State(writer.con)
+        state = KnownState(writer.con)
         writer.con.execute("SET threads = 1")  # a few small statements per file: more threads only add overhead
         try:
             for batch in _batches(_read_ahead(items, state, pool)):
                 checked = _validate(state, [p for _, p in batch])
                 for (item, prepared), validated in zip(batch, checked, strict=True):
-                    received = times.get(item.name) or default_received or now_local()
+                    received = times.get(item.name) or default_received or clock.now_local()
                     reports.append(_load_one(writer, state, prepared, validated, received, actor))
                     bar.update()
         finally:
             writer.con.execute("RESET threads")  # the closing checkpoint may use them all
-    return reports

@@ -13,7 +13,10 @@ import polars as pl
 
 from core.uscc import USCC_CHARS, USCC_PATTERN, USCC_VALUE, USCC_WEIGHTS
 
-AMOUNT = pl.Decimal(18, 4)  # 万元, exact (DECIMAL(18,4) in the warehouse)
+AMOUNT = pl.Decimal(18, 4)  # 万元, exact (DECIMAL(18,4) in the warehouse): one bounded cell always fits
+# Cells are parsed wider than they are stored, so that an implausibly large amount is told apart from a word: it
+# parses, and validation quarantines it as out of range (see etl.rules), before anything is cast to AMOUNT.
+PARSED_AMOUNT = pl.Decimal(38, 4)
 
 # Patterns use [0-9], not \d: \d is Unicode-aware and would take full-width digits for ASCII ones.
 # Full-width ASCII (U+FF01..U+FF5E) -> half-width; the ideographic space and the minus sign U+2212 as well.
@@ -48,13 +51,20 @@ def _unusual(expr: pl.Expr, common: pl.Expr) -> pl.Expr:
 
 
 def number_expr(expr: pl.Expr) -> pl.Expr:
-    """Cell text -> Decimal(18,4) (rounded half-even to 4 places), or null if it is not a plain number."""
+    """Cell text -> Decimal(38,4) (rounded half-even to 4 places), or null if it is not a plain number (or has
+    more than 34 digits before the point: see `number_shaped_expr`)."""
     plain = expr.str.contains(_PLAIN_NUMBER)  # the common spelling: cast directly
     t = halfwidth(_unusual(expr, plain))
     return pl.coalesce(
-        pl.when(plain).then(expr.cast(AMOUNT, strict=False)),
-        pl.when(t.str.contains(_NUMBER)).then(t.str.replace_all(",", "", literal=True).cast(AMOUNT, strict=False)),
+        pl.when(plain).then(expr.cast(PARSED_AMOUNT, strict=False)),
+        pl.when(t.str.contains(_NUMBER)).then(
+            t.str.replace_all(",", "", literal=True).cast(PARSED_AMOUNT, strict=False)),
     )
+
+
+def number_shaped_expr(expr: pl.Expr) -> pl.Expr:
+    """Whether the cell text is written as a number (digits, sign, point, thousands commas), whatever its size."""
+    return expr.str.contains(_PLAIN_NUMBER) | halfwidth(expr).str.contains(_NUMBER)
 
 
 def _serial_date(t: pl.Expr) -> pl.Expr:

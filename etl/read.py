@@ -11,7 +11,6 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +21,7 @@ import polars as pl
 
 from core import catalog
 from core.template import SUBMISSION_COLUMNS, Column
+from etl import limits
 
 HEADER_SEARCH_ROWS = 30
 HEADER_SEARCH_BYTES = 262144  # of a CSV: where its header row is looked for
@@ -30,8 +30,6 @@ UTF8_BOM = b"\xef\xbb\xbf"
 PREFERRED_SHEET = "项目明细"
 TOTAL_LABELS = ("合计", "总计")
 ROW_NO = "row_no"
-# An xlsx is a zip; its parts may not inflate beyond this many times the file size limit (zip bombs).
-MAX_INFLATE_FACTOR = 20
 
 
 class FileRejected(Exception):
@@ -97,13 +95,9 @@ def _xlsx_grid(name: str, data: bytes, sheet: str | None, max_rows: int) -> pl.D
         raise FileRejected(f"“{name}”不是有效的 xlsx 文件（可能是改了扩展名的其他文件），"
                            f"请用 Excel 另存为 .xlsx 后重新报送")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            inflated = sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile:
-        raise FileRejected(f"“{name}”已损坏，无法打开，请重新导出后报送") from None
-    limit = catalog.etl_settings()["max_file_mb"] * 1024 * 1024 * MAX_INFLATE_FACTOR
-    if inflated > limit:
-        raise FileRejected(f"“{name}”解压后超过 {limit // 1024 // 1024} MB，疑似异常文件，请拆分后重新报送")
+        limits.check_xlsx(name, data, ROW_SLACK)  # real inflated bytes and the grid, before fastexcel sees it
+    except limits.LimitExceeded as exc:
+        raise FileRejected(exc.message) from None
     try:
         reader = fastexcel.read_excel(data)
         target = sheet if sheet in reader.sheet_names else 0
@@ -126,7 +120,8 @@ def _first_line(exc: Exception) -> str:
 # --------------------------------------------------------------------------- csv
 
 def decode_text(name: str, data: bytes) -> tuple[str, bytes]:
-    """(text, UTF-8 bytes without BOM): UTF-8 (with or without BOM), else GB18030 (which covers GBK)."""
+    """(text, UTF-8 bytes without BOM): UTF-16 with its BOM, UTF-8 (with or without BOM), else GB18030 (GBK)."""
+    data = _from_utf16(name, data)
     _check_text(name, data)
     try:
         text = data.decode("utf-8-sig")
@@ -141,8 +136,25 @@ def decode_text(name: str, data: bytes) -> tuple[str, bytes]:
     return text, text.encode("utf-8")
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _from_utf16(name: str, data: bytes) -> bytes:
+    """A UTF-16 text file (with its BOM, as Excel's "Unicode 文本" and some exports write) -> UTF-8 bytes."""
+    if not data.startswith(UTF16_BOMS):
+        return data
+    try:
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError:
+        raise FileRejected(f"“{name}”标记为 UTF-16 编码，但内容不是有效的 UTF-16 文本，请另存为 UTF-8 编码的 CSV 后报送") from None
+
+
 def _check_text(name: str, data: bytes) -> None:
-    if b"\x00" in data[:65536]:
+    head = data[:65536]
+    odd, even = head[1::2].count(0), head[0::2].count(0)  # UTF-16 puts a NUL beside every ASCII character
+    if max(odd, even) >= 8 and max(odd, even) > len(head) // 20 and min(odd, even) <= max(odd, even) // 20:
+        raise FileRejected(f"“{name}”是 UTF-16 编码的文本（没有编码标记），请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后报送")
+    if b"\x00" in head:
         raise FileRejected(f"“{name}”不是文本格式的 CSV 文件（含有二进制内容），请用 Excel 另存为 CSV 或 xlsx 后报送")
 
 
@@ -156,7 +168,12 @@ def _csv_grid(name: str, data: bytes, columns: Sequence[Column]) -> tuple[pl.Dat
     UTF-8 is tried first without decoding the whole file in Python (polars checks it strictly); a file that is
     not UTF-8 is decoded as GB18030 (Chinese Excel's "CSV") and read again.
     """
+    data = _from_utf16(name, data)
     _check_text(name, data)
+    try:
+        limits.check_csv(name, data)  # columns and cells, before polars lays out a single one
+    except limits.LimitExceeded as exc:
+        raise FileRejected(exc.message) from None
     try:
         return _csv_grid_utf8(name, data[3:] if data.startswith(UTF8_BOM) else data, columns)
     except _NotUtf8:
@@ -181,6 +198,10 @@ def _csv_grid_utf8(name: str, utf8: bytes, columns: Sequence[Column]) -> tuple[p
             records.append(record)
     except csv.Error as exc:
         raise FileRejected(f"“{name}”的 CSV 格式有误（{exc}），请用 Excel 另存为 CSV 后重新报送") from None
+    try:
+        limits.check_record_width(name, records)
+    except limits.LimitExceeded as exc:
+        raise FileRejected(exc.message) from None
     header_idx, _ = _find_header(name, records, columns)
     try:
         grid = pl.read_csv(io.BytesIO(utf8), has_header=False, infer_schema=False, skip_lines=lines_before[header_idx],

@@ -17,7 +17,7 @@ import polars as pl
 from core import catalog, clock
 from core.template import Column
 from core.uscc import uscc_is_valid
-from etl.load import next_load_id, write_audit
+from etl.audit import next_load_id, write_audit
 from etl.parse import uscc_normalise_expr
 from etl.read import ROW_NO, FileRejected, read_table
 from etl.report import Issue

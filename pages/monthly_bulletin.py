@@ -27,7 +27,10 @@ groups = {g.id: g.name for g in config.groups}
 left, right = st.columns(2)
 month = left.selectbox("通报月份", months[::-1], format_func=lambda m: f"{m.year}年{m.month}月", key="bulletin_month")
 group = right.selectbox("被考核单位分组", list(groups), format_func=groups.get, key="bulletin_group")
-b = data.load(monthly.monthly_bulletin, month, group_id=group)
+b = data.guarded(f"{month.year}年{month.month}月通报", monthly.monthly_bulletin, month, group_id=group)
+if b is data.FAILED:
+    data.name_failing_unit_months(month.replace(year=month.year - 1, month=1), month)  # the bulletin's reach
+    st.stop()
 
 st.subheader(f"{month.year}年{month.month}月招商引资到位资金通报（{b.group_name}）")
 st.caption(f"数据截至：{b.data_cutoff:%Y-%m-%d %H:%M}。" if b.data_cutoff else "数据截至：无数据。")

@@ -30,12 +30,18 @@ scheme = left.radio("权重方案", list(SCHEMES), format_func=SCHEMES.get, hori
 groups = {g.id: g.name for g in config.groups}
 group = right.selectbox("排名分组", list(groups), format_func=groups.get, key="live_group")
 
+what = f"{quarter_zh}综合排名"
 try:
-    ranking = data.load(composite.rank_quarter, quarter, group_id=group, weight_scheme=scheme)
+    ranking = data.guarded(what, composite.rank_quarter, quarter, group_id=group, weight_scheme=scheme,
+                           expected=(normalise.RankingError,))
 except normalise.RankingError as err:
     st.warning(f"{err}。以下显示专家权重下的排名。")
     scheme = "expert"
-    ranking = data.load(composite.rank_quarter, quarter, group_id=group, weight_scheme=scheme)
+    ranking = data.guarded(what, composite.rank_quarter, quarter, group_id=group, weight_scheme=scheme)
+if ranking is data.FAILED:
+    last = periods.quarter_months(quarter)[-1]
+    data.name_failing_unit_months(last.replace(year=last.year - 1, month=1), last)  # the indicators' whole reach
+    st.stop()
 
 st.caption(f"{quarter_zh}（{ranking.group_name}）季度至今综合排名：随各单位月报到达实时更新，未经发布，仅供研判；"
            f"正式结果以“季度排名发布”页为准。指标体系 {ranking.config_version}，方法 {ranking.engine_version}。")
@@ -46,7 +52,9 @@ if not ranking.table["ranked"].any():
     st.info(f"{quarter_zh}各单位在指标期间均无报表，暂无排名。")
     st.stop()
 
-past = data.load(history.rank_history, quarter, group_id=group, weight_scheme=scheme)
+past = data.guarded("历史季度排名（较上季变化）", history.rank_history, quarter, group_id=group, weight_scheme=scheme)
+if past is data.FAILED:
+    past = pl.DataFrame(schema=history.HISTORY_SCHEMA)
 status = history.reporting_status(ranking, clock.today())
 table = history.rank_changes(ranking.table, past, quarter).join(
     status.select("unit_code", "status"), on="unit_code", how="left", maintain_order="left")
@@ -166,10 +174,12 @@ with tab_unit:
 
     st.markdown(f"**得分变化归因（{periods.quarter_zh(periods.previous_quarter(quarter))} → {quarter_zh}）**")
     try:
-        change = data.load(attribution.attribute_quarter, quarter, group_id=group, weight_scheme=scheme)
+        change = data.guarded("得分变化归因", attribution.attribute_quarter, quarter, group_id=group,
+                              weight_scheme=scheme, expected=(normalise.RankingError,))
     except normalise.RankingError as err:
         change = None
         st.info(f"无法归因：{err}")
+    change = None if change is data.FAILED else change
     if change is not None:
         if change.summary.filter(pl.col("unit_code") == unit).is_empty():
             st.info("该单位上一季度没有得分，无法归因。")
@@ -195,9 +205,12 @@ with tab_weights:
     ranks = ranking.table.select("unit_code", pl.col("unit_name").alias("被考核单位"))
     for s, label in composite.WEIGHT_SCHEMES.items():
         try:
-            other = data.load(composite.rank_quarter, quarter, group_id=group, weight_scheme=s)
+            other = data.guarded(f"{label}下的排名", composite.rank_quarter, quarter, group_id=group,
+                                 weight_scheme=s, expected=(normalise.RankingError,))
         except normalise.RankingError as err:
             st.caption(str(err))
+            continue
+        if other is data.FAILED:
             continue
         ranks = ranks.join(other.table.select("unit_code", pl.col("rank").alias(f"{label}排名")), on="unit_code",
                            how="left", maintain_order="left")

@@ -36,7 +36,7 @@ with tab_upload:
         )
         if files:
             payloads = [(f.name, f.getvalue()) for f in files]
-            reports = [etl_load.validate_file(name, content) for name, content in payloads]
+            reports = [etl_load.validate_file(name, content, isolate=True) for name, content in payloads]
             foreign = [r for r in reports if own_unit and r.unit_code and r.unit_code != own_unit]
             rows = [
                 {
@@ -81,10 +81,17 @@ with tab_upload:
                 )
             loadable = [p for p, r in zip(payloads, reports) if r.outcome == "loaded" and r not in foreign]
             if loadable and st.button(f"确认入库（{len(loadable)} 个文件）", type="primary"):
-                results = etl_load.load_files(loadable, actor=user.username)
+                not_published = None
+                try:
+                    results = etl_load.load_files(loadable, actor=user.username, isolate=True)
+                except etl_load.LoadNotPublished as exc:  # committed: say so, and that pages lag behind
+                    results, not_published = exc.reports, exc.message
                 accounts.audit("load", user, "；".join(r.summary_zh for r in results))
                 for r in results:
                     (st.success if r.outcome == "loaded" else st.warning)(f"{r.file_name}：{r.summary_zh}")
+                if not_published:
+                    st.error(not_published)
+                    accounts.audit("snapshot_failed", user, not_published)
 
 # ----------------------------------------------------------------------------- completeness
 with tab_matrix:

@@ -14,7 +14,10 @@ user = widgets.province_page("view_targets", "🎯 目标进度",
 
 as_of = widgets.month_picker("targets")
 
-progress = data.load(province.province_progress, as_of)
+progress = data.guarded(f"截至{widgets.month_label(as_of)}的目标进度", province.province_progress, as_of)
+if progress is data.FAILED:
+    data.name_failing_unit_months(as_of.replace(year=as_of.year - 2, month=1), as_of)  # tasks look a year back
+    st.stop()
 units = progress.units
 for message in progress.messages:
     st.warning(message)

@@ -59,10 +59,18 @@ def test_password_hash_is_stored_never_the_password(db):
 def test_password_policy_minimum_ten_characters(db):
     with pytest.raises(ValueError, match="至少需要 10 个字符"):
         db.add_user("short", "leader", "123456789")
-    db.add_user("okay", "leader", "1234567890")
+    db.add_user("okay", "leader", "gansu-2025-zs")
     with pytest.raises(ValueError, match="至少需要 10 个字符"):
         db.reset_password("okay", "tooshort")
-    assert db.authenticate("okay", "1234567890").ok
+    assert db.authenticate("okay", "gansu-2025-zs").ok
+
+
+@pytest.mark.parametrize("weak, why", [("aaaaaaaaaa", "至少需要 5 个不同的字符"), ("1212121212", "不同的字符"),
+                                       ("1234567890", "连续数字"), ("qwertyuiop", "键盘序列"),
+                                       ("Password123", "常见词")])
+def test_trivial_passwords_are_refused(db, weak, why):
+    with pytest.raises(ValueError, match=why):
+        db.add_user("weak", "leader", weak)
 
 
 def test_generated_passwords_pass_the_policy_and_differ():

@@ -111,6 +111,15 @@ def test_unreadable_month(submission_bytes, project_row):
     ("计划总投资（万元）", "5亿", "not_number", "值“5亿”不是数字"),
     ("本月到位资金（万元）", "五百", "not_number", "值“五百”不是数字"),
     ("签约金额（万元）", "0", "not_positive", "值“0”必须大于 0"),
+    ("本月到位资金（万元）", "99999999999999.9999", "out_of_range",
+     "值“99999999999999.9999”超出范围：单个项目每月的金额不能超过 10,000,000,000 万元"),
+    ("签约金额（万元）", "123456789012345678", "out_of_range", "值“123456789012345678”超出范围"),
+    ("累计到位资金（万元）", "1" * 40, "out_of_range", "超出范围"),
+    ("本月到位资金（万元）", "-10000000000.0001", "out_of_range", "超出范围"),
+    ("签约日期", "9999-12-31", "date_out_of_range",
+     "值“9999-12-31”超出范围：日期应在 2000-01-01 至 2026-03-31（统计月份后 12 个月的月末）之间"),
+    ("开工日期", "0001-01-01", "date_out_of_range", "值“0001-01-01”超出范围"),
+    ("签约日期", "1999-12-31", "date_out_of_range", "超出范围"),
     ("计划总投资（万元）", "-10", "not_positive", "值“-10”必须大于 0"),
     ("累计到位资金（万元）", "-1", "negative_cumulative", "累计到位资金不能小于 0"),
     ("签约日期", "2025-02-30", "not_date", "值“2025-02-30”不是有效日期"),
@@ -136,6 +145,13 @@ def test_row_rule_quarantines_the_row(run, project_row, column, value, code, tex
     q = v.quarantine.row(0, named=True)
     assert q["row_no"] == 3 and text in q["reasons"]
     assert json.loads(q["raw_json"])[column] == (value or None)
+
+
+def test_bounds_themselves_are_accepted(run, project_row):
+    v = run([project_row(1, **{"签约金额（万元）": "10000000000", "签约日期": "2000-01-01", "开工日期": "2026-03-31",
+                               "累计到位资金（万元）": "9,999,999,999.9999"})])
+    assert v.quarantine.height == 0 and v.rows.height == 1
+    assert str(v.rows["signed_amount_wan"][0]) == "10000000000.0000"
 
 
 def test_uscc_may_be_empty_only_for_foreign_money(run, project_row):

@@ -7,6 +7,7 @@
     python -m warehouse users list
     python -m warehouse users demo [--out FILE]      # make run: demo accounts with random passwords
     python -m warehouse audit [--limit N]
+    python -m warehouse publish                      # publish the serving snapshot again (after a failed publish)
 
 Every command takes --warehouse PATH (the accounts file lives beside it) and --json. Without a password option
 the password is asked for on the terminal; there is no default password. Exit codes: 0 success, 1 failure.
@@ -166,18 +167,32 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", help="密码文件，默认在数据仓库目录下 demo-accounts.txt")
     demo.set_defaults(func=cmd_demo)
 
+    publish = sub.add_parser("publish", parents=[common], help="重新发布供页面查询的快照（快照发布失败后重试）")
+    publish.set_defaults(func=cmd_publish)
+
     log = sub.add_parser("audit", parents=[common], help="查看审计日志")
     log.add_argument("--limit", type=int, default=50, help="显示最近 N 条（默认 50）")
     log.set_defaults(func=cmd_audit)
     return parser
 
 
+def cmd_publish(args: argparse.Namespace, db: accounts.AccountStore) -> None:
+    snapshot = store.publish_now(args.warehouse)
+    _emit(args, {"snapshot": str(snapshot)}, f"快照已发布：{snapshot.name}，页面将显示最新数据")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "publish":
+            cmd_publish(args, None)
+            return 0
         args.func(args, accounts.open_accounts(args.warehouse))
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except store.SnapshotNotPublished as exc:
+        print(exc.message, file=sys.stderr)
         return 1
     return 0
 

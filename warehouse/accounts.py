@@ -13,15 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
-import hashlib
-import hmac
-import math
 import os
 import re
 import secrets
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
@@ -29,31 +24,27 @@ from zoneinfo import ZoneInfo
 from core import catalog, roles
 from core.roles import User
 from warehouse import store
+from warehouse.account_records import EVENTS, Account, AuditEntry, LoginResult, SessionCheck, parse_ts
+from warehouse.account_records import account_from_row as _account
+from warehouse.passwords import (
+    SCRYPT_N,
+    SCRYPT_P,
+    SCRYPT_R,
+    _dummy_hash,
+    _token_digest,
+    check_password_policy,
+    generate_password,
+    hash_password,
+    verify_password,
+)
+
+__all__ = ["EVENTS", "Account", "AuditEntry", "LoginResult", "SessionCheck", "SCRYPT_N", "SCRYPT_P", "SCRYPT_R",
+           "check_password_policy", "generate_password", "hash_password", "verify_password", "AccountStore",
+           "open_accounts", "accounts_path", "audit", "recent_audit", "create_demo_accounts"]
 
 ACCOUNTS_FILE = "accounts.sqlite"
 SCHEMA_VERSION = 1
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-SALT_BYTES, KEY_BYTES = 16, 32
-_PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"  # no 0/O, 1/l/I
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
-
-# Audit event -> Chinese label. Pages and commands call `audit(event, ...)` with one of these names.
-EVENTS: dict[str, str] = {
-    "login_success": "登录成功",
-    "login_failure": "登录失败",
-    "lockout": "账户锁定",
-    "logout": "退出登录",
-    "session_timeout": "会话超时",
-    "access_denied": "拒绝访问",
-    "load": "加载报表",
-    "sample": "抽取核查样本",
-    "publish": "发布排名",
-    "import_results": "导入核查结果",
-    "user_add": "新增账户",
-    "user_disable": "停用账户",
-    "user_enable": "启用账户",
-    "password_reset": "重置密码",
-}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -93,48 +84,6 @@ def now() -> dt.datetime:
     return dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
 
 
-# --------------------------------------------------------------------------- passwords
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(SALT_BYTES)
-    key = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=KEY_BYTES)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${key.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, key = stored.split("$")
-        expected = bytes.fromhex(key)
-        candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                                   dklen=len(expected))
-    except ValueError:
-        return False
-    return scheme == "scrypt" and hmac.compare_digest(candidate, expected)
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """Checked against when the username is unknown, so a wrong name costs the same time as a wrong password."""
-    return hash_password(secrets.token_urlsafe(16))
-
-
-def check_password_policy(password: str) -> None:
-    """ValueError (Chinese) when the password is too weak."""
-    minimum = roles.login_policy().password_min_length
-    if len(password) < minimum:
-        raise ValueError(f"密码至少需要 {minimum} 个字符")
-    if not password.strip():
-        raise ValueError("密码不能全是空白字符")
-
-
-def generate_password(length: int = 16) -> str:
-    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
-
-
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _norm(username: str) -> str:
     return (username or "").strip().lower()
 
@@ -143,79 +92,7 @@ def _ts(t: dt.datetime | None) -> str | None:
     return t.isoformat(sep=" ", timespec="seconds") if t else None
 
 
-def _parse_ts(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
-
-
-# --------------------------------------------------------------------------- records
-
-@dataclass(frozen=True)
-class Account:
-    """An account as the administrator sees it (never the password hash)."""
-
-    username: str
-    display_name: str
-    role: str
-    unit_code: str | None
-    email: str | None
-    disabled: bool
-    failed_attempts: int
-    locked_until: dt.datetime | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-    @property
-    def user(self) -> User:
-        return User(self.username, self.display_name, self.role, self.unit_code)
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    user: User | None
-    refusal: str | None = None          # bad_credentials | locked | disabled
-    locked_for: dt.timedelta | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.user is not None
-
-    @property
-    def message(self) -> str:
-        if self.refusal == "locked":
-            minutes = max(1, math.ceil(self.locked_for.total_seconds() / 60))
-            return f"账户已锁定，请 {minutes} 分钟后再试"
-        if self.refusal == "disabled":
-            return "账户已停用"
-        if self.refusal == "bad_credentials":
-            return "用户名或密码错误"
-        return "登录成功"
-
-
-@dataclass(frozen=True)
-class SessionCheck:
-    user: User | None
-    timed_out: bool = False
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: dt.datetime
-    event: str
-    username: str
-    detail: str
-
-    @property
-    def label(self) -> str:
-        return EVENTS[self.event]
-
-
-def _account(row: sqlite3.Row) -> Account:
-    return Account(
-        row["username"], row["display_name"], row["role"], row["unit_code"], row["email"],
-        bool(row["disabled"]), row["failed_attempts"], _parse_ts(row["locked_until"]),
-        _parse_ts(row["created_at"]), _parse_ts(row["updated_at"]),
-    )
+_parse_ts = parse_ts
 
 
 # --------------------------------------------------------------------------- the store

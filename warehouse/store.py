@@ -26,6 +26,21 @@ from core import catalog
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 SNAPSHOTS_KEPT = 3
+# A superseded snapshot is kept at least this long: a reader that chose it a moment ago may not have opened it yet
+# (pages resolve the current snapshot on every rerun; a long analysis holds one for minutes at most).
+SNAPSHOT_GRACE_S = 30 * 60
+TEMP_PREFIX = ".tmp-"
+
+
+class SnapshotNotPublished(Exception):
+    """The write is committed, but the serving snapshot could not be published (e.g. the disk is full): readers
+    still see the previous one. `message` is Chinese; `python -m warehouse publish` retries without reloading."""
+
+    def __init__(self, path: Path, exc: OSError):
+        reason = "磁盘空间不足" if getattr(exc, "errno", None) == 28 else f"系统错误：{exc.strerror or exc}"
+        self.message = (f"数据已写入并提交，但供页面查询的快照未能发布（{reason}），页面暂时仍显示上一版数据。"
+                        f"请腾出磁盘空间后运行 python -m warehouse publish --warehouse {path} 重新发布，无需重新加载")
+        super().__init__(self.message)
 
 
 def warehouse_path(path: str | os.PathLike | None = None) -> Path:
@@ -142,7 +157,9 @@ def open_writer(path: str | os.PathLike | None = None, publish: bool = True) -> 
     """
     p = warehouse_path(path)
     with writer_lock(p):
+        remove_temporary_files(p)  # left by a writer that crashed or ran out of disk (we hold the lock)
         con = connect_writer(p)
+        _make_private(p)
         try:
             con.execute("BEGIN TRANSACTION")
             try:
@@ -156,7 +173,11 @@ def open_writer(path: str | os.PathLike | None = None, publish: bool = True) -> 
         finally:
             con.close()
         if publish:
-            publish_snapshot(p)
+            try:
+                publish_snapshot(p)
+            except OSError as exc:
+                remove_temporary_files(p)
+                raise SnapshotNotPublished(p, exc) from exc
 
 
 @contextlib.contextmanager
@@ -188,11 +209,11 @@ def publish_snapshot(path: Path) -> Path:
     sdir = _snapshot_dir(path)
     sdir.mkdir(parents=True, exist_ok=True)
     name = f"snapshot-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}.duckdb"
-    fd, tmp = tempfile.mkstemp(dir=sdir, prefix=".tmp-", suffix=".duckdb")
+    fd, tmp = tempfile.mkstemp(dir=sdir, prefix=TEMP_PREFIX, suffix=".duckdb")
     os.close(fd)
     shutil.copyfile(path, tmp)
     os.replace(tmp, sdir / name)
-    fd, tmp_ptr = tempfile.mkstemp(dir=sdir, prefix=".tmp-ptr-")
+    fd, tmp_ptr = tempfile.mkstemp(dir=sdir, prefix=TEMP_PREFIX + "ptr-")
     with os.fdopen(fd, "w") as fh:
         fh.write(name)
     os.replace(tmp_ptr, _pointer(path))
@@ -200,12 +221,47 @@ def publish_snapshot(path: Path) -> Path:
     return sdir / name
 
 
+def publish_now(path: str | os.PathLike | None = None) -> Path:
+    """Publish a snapshot of the warehouse as it is (the retry after SnapshotNotPublished), under the writer lock."""
+    p = warehouse_path(path)
+    with writer_lock(p):
+        remove_temporary_files(p)
+        try:
+            return publish_snapshot(p)
+        except OSError as exc:
+            remove_temporary_files(p)
+            raise SnapshotNotPublished(p, exc) from exc
+
+
+def _make_private(path: Path) -> None:
+    """The warehouse, its WAL and its directory readable by the owner only (0600 / 0700), like the snapshots."""
+    for f in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f, 0o600)
+    with contextlib.suppress(PermissionError):  # a directory someone else owns (e.g. /tmp) stays as it is
+        os.chmod(path.parent, 0o700)
+
+
+def remove_temporary_files(path: Path) -> None:
+    """Half-written snapshot and pointer files; only a writer holding the lock may call this."""
+    for tmp in _snapshot_dir(path).glob(TEMP_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 def _prune_snapshots(sdir: Path, keep: str) -> None:
-    """Remove old snapshots; readers holding one open keep their inode alive (POSIX)."""
+    """Remove old snapshots: beyond the SNAPSHOTS_KEPT newest, those superseded more than SNAPSHOT_GRACE_S ago.
+
+    A snapshot is superseded when the next one is written (that one's mtime); readers holding one open keep its
+    inode alive anyway (POSIX), the grace time covers readers that chose it and have not opened it yet.
+    """
     snaps = sorted(p for p in sdir.glob("snapshot-*.duckdb"))
-    for old in snaps[:-SNAPSHOTS_KEPT]:
-        if old.name != keep:
-            with contextlib.suppress(OSError):
+    now = time.time()
+    for old, successor in zip(snaps[:-SNAPSHOTS_KEPT], snaps[1:]):
+        if old.name == keep:
+            continue
+        with contextlib.suppress(OSError):
+            if now - successor.stat().st_mtime > SNAPSHOT_GRACE_S:
                 old.unlink()
 
 
@@ -234,6 +290,9 @@ def open_snapshot(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     """A read-only connection to one immutable snapshot file."""
     return duckdb.connect(str(snapshot.path), read_only=True, config=_config())
 
+
+# A query that failed in DuckDB (conversion, overflow, I/O): callers that can carry on without it catch this.
+QueryFailed = duckdb.Error
 
 # A read source: a Snapshot (a connection per query) or a connection opened once with `session(snapshot)`.
 Source = Snapshot | duckdb.DuckDBPyConnection

@@ -59,7 +59,7 @@ def project_ledger(source: Source, units: list[str], first_month: dt.date, last_
                max_by(fortune500, month)                    AS fortune500,
                max_by(chain, month)                         AS chain,
                max_by(is_high_tech, month)                  AS is_high_tech,
-               sum(funds_month_wan)::DECIMAL(18,4)          AS funds_window_wan
+               sum(funds_month_wan)::DECIMAL(38,4)          AS funds_window_wan
         FROM fact_project_month
         WHERE counts_for_funds AND month BETWEEN $first AND $last AND list_contains($units, unit_code)
         GROUP BY unit_code, project_id

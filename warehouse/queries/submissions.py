@@ -98,3 +98,29 @@ def submission_issues(snapshot: Snapshot, submission_id: int) -> pl.DataFrame:
         """,
         {"sid": submission_id},
     )
+
+
+# What each unit-month feeds the figures: if any of these fails for a (unit, month), figures for it cannot be computed.
+_UNIT_MONTH_PROBES = (
+    "SELECT * FROM mart_unit_month WHERE unit_code = $unit AND month = $month",
+    "SELECT count(*), sum(funds_month_wan), sum(funds_cum_wan) FROM fact_project_month"
+    " WHERE unit_code = $unit AND month = $month",
+)
+
+
+def failing_unit_months(snapshot: Snapshot, first_month: dt.date, last_month: dt.date) -> list[tuple[str, dt.date]]:
+    """(unit_name, month) of every submitted unit-month in the range whose figures cannot be read (a page names
+    them when a whole-quarter computation failed). Runs one small query per unit-month: only after a failure."""
+    with store.session(snapshot) as con:
+        months = store.frame(con, "SELECT unit_code, unit_name, month FROM current_submission JOIN units"
+                                  " USING (unit_code) WHERE month BETWEEN $first AND $last ORDER BY sort_order, month",
+                             {"first": first_month, "last": last_month})
+        failing = []
+        for unit_code, unit_name, month in months.iter_rows():
+            for probe in _UNIT_MONTH_PROBES:
+                try:
+                    store.frame(con, probe, {"unit": unit_code, "month": month})
+                except store.QueryFailed:
+                    failing.append((unit_name, month))
+                    break
+    return failing

@@ -38,7 +38,7 @@ def funds_by_project(source: Source, first_month: dt.date, last_month: dt.date,
                arg_max(project_name, month) AS project_name, arg_max(chain, month) AS chain,
                arg_max(investor_name, month) AS investor_name, arg_max(fund_source, month) AS fund_source,
                arg_max(status, month) AS status, count(*) AS months_reported,
-               sum(funds_month_wan)::DECIMAL(18,4) AS funds_wan
+               sum(funds_month_wan)::DECIMAL(38,4) AS funds_wan
         FROM fact_project_month
         WHERE counts_for_funds AND month BETWEEN $first AND $last AND ($unit IS NULL OR unit_code = $unit)
         GROUP BY unit_code, unit_name, project_id
