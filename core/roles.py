@@ -24,6 +24,9 @@ PERMISSIONS: dict[str, str] = {
     "import_results": "导入核查结果",
     "publish": "发布排名",
     "manage_accounts": "管理账户",
+    "view_overview": "查看领导总览",
+    "view_work_queue": "查看本月工作清单",
+    "view_unit_status": "查看本单位报送状态",
 }
 
 
@@ -33,6 +36,7 @@ class Role:
     label: str
     bound_to_unit: bool
     permissions: frozenset[str]
+    landing: str | None = None  # url path of the page this role lands on after login (app.py)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def roles() -> dict[str, Role]:
         unknown = perms - PERMISSIONS.keys()
         if unknown:
             raise ValueError(f"config/roles.toml 中角色 {name} 含未知权限：{'、'.join(sorted(unknown))}")
-        out[name] = Role(name, spec["label"], bool(spec.get("bound_to_unit", False)), perms)
+        out[name] = Role(name, spec["label"], bool(spec.get("bound_to_unit", False)), perms, spec.get("landing"))
     return out
 
 
