@@ -74,7 +74,8 @@ def run() -> None:
         view = VIEWS[st.session_state["screen_tick"] % len(VIEWS)]
         st.session_state["screen_tick"] += 1
         st.title("甘肃省招商引资工作 · 总览")
-        st.caption(f"数据截至 {periods.month_label(o.as_of)} · 快照 {str(data.snapshot_identity())[-12:]} · "
+        snapshot = str(data.snapshot_identity() or "").removeprefix("snapshot-").removesuffix(".duckdb")
+        st.caption(f"数据截至 {periods.month_label(o.as_of)} · 快照 {snapshot} · "
                    f"每 {ROTATE_SECONDS} 秒轮换，新数据入库后自动刷新")
         {"ranking": _ranking, "map": _map, "targets": _targets}[view](o)
 
