@@ -122,14 +122,15 @@ def test_the_overview_on_a_phone(login):
     landed(page, "总览")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     sidebar = page.locator("[data-testid='stSidebar']")
-    assert sidebar.get_attribute("aria-expanded") == "false"  # closed on a narrow screen
+    assert sidebar.get_attribute("data-collapsed") == "true"  # closed on a narrow screen
     shot(page, "overview-phone")
     # open the menu, choose a page: the menu closes and the page fills the screen
-    page.locator("[data-testid='stExpandSidebarButton'], [data-testid='stSidebarCollapsedControl'] button").first.click()
-    page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\").getAttribute('aria-expanded') === 'true'")
+    page.locator("[data-testid='stExpandSidebarButton']").click()
+    page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === 'false'")
     page.locator("[data-testid='stSidebar']").get_by_role("link", name="目标进度").click()
     landed(page, "目标进度")
-    page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\").getAttribute('aria-expanded') === 'false'")
+    page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === 'true'")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "phone-after-navigation")
 
 
