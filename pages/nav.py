@@ -103,4 +103,17 @@ def after_login(user: User) -> None:
         if asked not in shown:
             pages.append(st.Page(_notice_page(asked, landing), title="页面不存在", url_path=asked,
                                  visibility="hidden"))
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    if st.session_state.get("nav_last") not in (None, page.url_path):
+        _close_menu_on_phones()
+    st.session_state["nav_last"] = page.url_path
+    page.run()
+
+
+def _close_menu_on_phones() -> None:
+    """After choosing a page on a narrow screen, fold the menu away (Streamlit 1.67 leaves it over the content)."""
+    st.html("""<script>
+      const bar = document.querySelector('[data-testid="stSidebar"]');
+      if (window.innerWidth <= 640 && bar && bar.dataset.collapsed === "false") {
+        document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+      }</script>""", unsafe_allow_javascript=True)
