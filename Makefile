@@ -39,7 +39,7 @@ $(WAREHOUSE): | $(BIN)/.installed
 demo: $(WAREHOUSE)
 
 run: $(BIN)/.installed $(WAREHOUSE)
-	WAREHOUSE=$(WAREHOUSE) $(BIN)/streamlit run app.py --server.port $(PORT)
+	WAREHOUSE=$(WAREHOUSE) $(BIN)/streamlit run serve.py --server.port $(PORT)
 
 test: $(BIN)/.installed-dev
 	$(BIN)/ruff check --no-cache .

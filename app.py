@@ -1,26 +1,15 @@
-"""Entry point: login gate, navigation by role, and the shared sidebar (数据截至, reporting count, quarter)."""
+"""Entry point: login gate, navigation by role (pages/nav.py), and the shared sidebar (数据截至, reporting count,
+quarter). Served by serve.py (which adds the HttpOnly login-cookie routes); `streamlit run app.py` also works."""
 from __future__ import annotations
 
 import streamlit as st
 
 from core import periods
-from pages import auth, data
+from pages import auth, data, nav
 from warehouse.queries import submissions as submission_queries
 
-st.set_page_config(page_title="甘肃省招商引资工作考核平台", page_icon="📊", layout="wide")
-
-# (file, title, icon, permission) — a page appears only for roles holding its permission;
-# every page checks the permission again itself (server-side), the menu is not the guard.
-PAGES = [
-    ("pages/submissions.py", "数据报送", "📥", "view_submissions_own"),
-    ("pages/ranking_live.py", "实时排名", "🏆", "view_ranking_live"),
-    ("pages/monthly_bulletin.py", "月度通报", "📰", "view_ranking_live"),
-    ("pages/publication.py", "季度排名发布", "📢", "view_ranking_published"),
-    ("pages/targets.py", "目标进度", "🎯", "view_targets"),
-    ("pages/major_projects.py", "重大项目与三个500强", "🏗️", "view_targets"),
-    ("pages/lifecycle.py", "项目全周期", "🔄", "view_targets"),
-    ("pages/verification.py", "抽样核查", "🔍", "view_verification"),
-]
+st.set_page_config(page_title="甘肃省招商引资工作考核平台", page_icon="📊", layout="wide",
+                   initial_sidebar_state="auto")
 
 
 def sidebar(user) -> None:
@@ -45,17 +34,12 @@ def sidebar(user) -> None:
 
 
 user = auth.current_user()
+auth.cookie_sync()
 if user is None:
-    # A hidden one-page navigation: without it Streamlit would list every file under pages/ before login.
-    st.navigation([st.Page(auth.login_form, title="登录", icon="🔐")], position="hidden").run()
-    st.stop()
-
-allowed = [st.Page(path, title=title, icon=icon) for path, title, icon, perm in PAGES if user.can(perm)]
-if not allowed:
-    st.error("当前账户没有可访问的页面，请联系管理员。")
+    nav.before_login()
     st.stop()
 try:
     sidebar(user)
-    st.navigation(allowed).run()
+    nav.after_login(user)
 except Exception as exc:  # noqa: BLE001 - no traceback or server path reaches the browser
     data.incident("本页面", exc)

@@ -27,6 +27,9 @@ PERMISSIONS: dict[str, str] = {
     "import_results": "导入核查结果",
     "publish": "发布排名",
     "manage_accounts": "管理账户",
+    "view_overview": "查看领导总览",
+    "view_work_queue": "查看本月工作清单",
+    "view_unit_status": "查看本单位报送状态",
 }
 
 
@@ -36,6 +39,7 @@ class Role:
     label: str
     bound_to_unit: bool
     permissions: frozenset[str]
+    landing: str | None = None  # url path of the page this role lands on after login (app.py)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class _RoleEntry(Strict):
     label: str = Field(title="角色名称 label", min_length=1)
     bound_to_unit: bool = Field(False, title="限定单位 bound_to_unit")
     permissions: list[str] = Field(title="权限 permissions")
+    landing: str | None = Field(None, title="登录后首页 landing")
 
     @field_validator("permissions")
     @classmethod
@@ -97,7 +102,7 @@ def _config() -> _RolesFile:
 
 @lru_cache(maxsize=1)
 def roles() -> dict[str, Role]:
-    return {name: Role(name, spec.label, spec.bound_to_unit, frozenset(spec.permissions))
+    return {name: Role(name, spec.label, spec.bound_to_unit, frozenset(spec.permissions), spec.landing)
             for name, spec in _config().roles.items()}
 
 

@@ -12,7 +12,9 @@
     auth.require_unit(user, unit_code)                 # before showing one unit's submissions
     scope = roles.unit_scope(user)                     # None = all units; pass it to the data functions
 
-The browser session holds only the username and a random token issued at login. Every check asks the account
+The browser session holds only the username and a random token issued at login. To survive a reload the same
+pair also travels in a signed, expiring, HttpOnly cookie (warehouse/session_cookie.py, set by serve.py's route);
+a reload reads it from the WebSocket handshake and checks it like any other run. Every check asks the account
 store (warehouse/accounts.py) who the token belongs to and what their role is NOW, enforces the idle timeout
 (config/roles.toml), and ignores anything else in `st.session_state`, so a forged role there changes nothing.
 
@@ -32,16 +34,21 @@ and unit; an e-mail with no enabled local account is refused. Local passwords ke
 """
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from core import catalog, roles
 from core.roles import User
-from warehouse import accounts
+from warehouse import accounts, session_cookie
 
 USERNAME_KEY = "auth_username"
 TOKEN_KEY = "auth_token"
 _NOTICE = "auth_notice"
 _OIDC_REFUSED = "auth_oidc_refused"
+_COOKIE_SET = "auth_cookie_set"        # a signed value the browser should store (after a login)
+_COOKIE_CLEAR = "auth_cookie_clear"    # the browser should drop its cookie (logout, timeout, refused)
+_COOKIE_TRIED = "auth_cookie_tried"    # the handshake cookie already tried in this browser session
 
 
 def _store() -> accounts.AccountStore:
@@ -56,13 +63,46 @@ def _oidc_configured() -> bool:
 
 
 def _remember(user: User) -> None:
+    token = _store().start_session(user)
     st.session_state[USERNAME_KEY] = user.username
-    st.session_state[TOKEN_KEY] = _store().start_session(user)
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[_COOKIE_SET] = session_cookie.sign(user.username, token)
+    st.session_state.pop(_COOKIE_CLEAR, None)
 
 
 def _forget() -> None:
-    for key in (USERNAME_KEY, TOKEN_KEY):
+    for key in (USERNAME_KEY, TOKEN_KEY, _COOKIE_SET):
         st.session_state.pop(key, None)
+    st.session_state[_COOKIE_CLEAR] = True
+
+
+def _from_cookie() -> bool:
+    """Take the session from the reload's cookie (signed by us, not expired) once; True when one was found."""
+    try:
+        value = st.context.cookies.get(session_cookie.COOKIE_NAME)
+    except Exception:  # noqa: BLE001 - no browser context (bare script, some test harnesses)
+        return False
+    if not value or st.session_state.get(_COOKIE_TRIED) == value:
+        return False
+    st.session_state[_COOKIE_TRIED] = value
+    pair = session_cookie.unsign(value)
+    if pair is None:
+        st.session_state[_COOKIE_CLEAR] = True
+        return False
+    st.session_state[USERNAME_KEY], st.session_state[TOKEN_KEY] = pair
+    return True
+
+
+def cookie_sync() -> None:
+    """Ask the browser to store or drop the HttpOnly login cookie (a POST to serve.py's route). Call on every run."""
+    if value := st.session_state.pop(_COOKIE_SET, None):
+        body, url = value, "api/session"
+    elif st.session_state.pop(_COOKIE_CLEAR, None):
+        body, url = "", "api/session/end"
+    else:
+        return
+    script = f"fetch({json.dumps('/' + url)}, {{method: 'POST', body: {json.dumps(body)}, credentials: 'same-origin'}});"
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
 
 
 def _oidc_sign_in() -> None:
@@ -84,6 +124,8 @@ def current_user() -> User | None:
     oidc = _oidc_configured() and st.user.is_logged_in
     if not st.session_state.get(TOKEN_KEY) and oidc:
         _oidc_sign_in()
+    if not st.session_state.get(TOKEN_KEY):
+        _from_cookie()
     token = st.session_state.get(TOKEN_KEY)
     if not token:
         return None
@@ -166,3 +208,11 @@ def logout_button(user: User | None = None) -> None:
         if _oidc_configured() and st.user.is_logged_in:
             st.logout()
         st.rerun()
+
+
+def previous_visit(user: User):
+    """When this user last logged in before this session (for "since your last visit"), remembered per session."""
+    key = f"auth_previous_visit_{user.username}"
+    if key not in st.session_state:
+        st.session_state[key] = _store().previous_login(user.username)
+    return st.session_state[key]

@@ -9,9 +9,10 @@ from core.roles import User
 READ_ALL = {"view_ranking_live", "view_ranking_published", "view_targets", "view_verification",
             "view_submissions_all", "view_submissions_own"}
 EXPECTED = {
-    "leader": READ_ALL,
-    "admin": READ_ALL | {"upload", "draw_sample", "import_results", "publish", "manage_accounts"},
-    "reporter": {"view_ranking_published", "view_submissions_own", "upload"},
+    "leader": READ_ALL | {"view_overview"},
+    "admin": READ_ALL | {"upload", "draw_sample", "import_results", "publish", "manage_accounts", "view_overview",
+                         "view_work_queue"},
+    "reporter": {"view_ranking_published", "view_submissions_own", "upload", "view_unit_status"},
 }
 
 

@@ -155,6 +155,13 @@ class AccountStore:
             rows = con.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]).fetchall()
         return [AuditEntry(r["id"], _parse_ts(r["at"]), r["event"], r["username"], r["detail"]) for r in rows]
 
+    def previous_login(self, username: str) -> dt.datetime | None:
+        """When the user logged in before the current login (None for a first login): "since your last visit"."""
+        with self._tx(write=False) as con:
+            rows = con.execute("SELECT at FROM audit_log WHERE event = 'login_success' AND username = ?"
+                               " ORDER BY id DESC LIMIT 2", [_norm(username)]).fetchall()
+        return _parse_ts(rows[1]["at"]) if len(rows) == 2 else None
+
     # ---- account management
 
     def add_user(self, username: str, role: str, password: str, *, display_name: str | None = None,

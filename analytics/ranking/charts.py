@@ -56,49 +56,87 @@ def rank_interval_figure(ranking: Ranking) -> go.Figure:
     return fig
 
 
+MAP_COLOURS = [[0.0, "#e3eef9"], [1.0, "#3f7fbf"]]  # light enough under dark labels at both ends
+MAP_RANGE = dict(lon=(92.2, 109.0), lat=(32.4, 43.0))
+# Labels moved off their label point (degrees lon, lat): 兰州市 from under the 兰州新区 marker, 临夏 below it.
+LABEL_SHIFT = {"620100": (-0.5, -0.08), "622900": (0.0, -0.12)}
+LAT_SCALE = 1.25  # 1° of latitude is ~1.25× as long as 1° of longitude at Gansu's latitude (~37°N)
+
+
+def _rings(geometry: dict) -> list[list[list[float]]]:
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return [ring for polygon in polygons for ring in polygon]
+
+
+def _colour(score: float | None, lo: float, hi: float) -> str:
+    if score is None:
+        return "#f2f2f2"
+    t = 0.5 if hi <= lo else (score - lo) / (hi - lo)
+    a, b = (int(MAP_COLOURS[0][1][i:i + 2], 16) for i in (1, 3, 5)), (int(MAP_COLOURS[1][1][i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b))
+
+
 def score_map_figure(ranking: Ranking) -> go.Figure:
-    """Scores on the Gansu map (offline white background); units without an outline (兰州新区) as labelled markers."""
+    """Scores on the Gansu map, drawn with nothing from outside the server and no WebGL: each 市州 outline a plain
+    SVG polygon (`go.Scatter` fill="toself" on longitude/latitude axes), names and scores as SVG text at each
+    feature's label point; 兰州新区 (no outline of its own: it lies inside 兰州市) a marked point with a callout."""
     gj = _geojson()
-    outlined = {f["id"] for f in gj["features"]}
     t = ranking.table
-    on_map = t.filter(pl.col("unit_code").is_in(list(outlined)))
+    rows = {r["unit_code"]: r for r in t.iter_rows(named=True)}
     scores = [s for s in t["score"].to_list() if s is not None]
     lo, hi = (min(scores), max(scores)) if scores else (0.0, 100.0)
-    fig = go.Figure(go.Choroplethmap(  # every outline in grey, under the scored units
-        geojson=gj, featureidkey="id", locations=sorted(outlined), z=[0] * len(outlined), showscale=False,
-        colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]], marker=dict(line=dict(width=0.5, color="#999")),
-        hoverinfo="skip",
-    ))
-    fig.add_trace(go.Choroplethmap(
-        geojson=gj, featureidkey="id", locations=on_map["unit_code"].to_list(), z=on_map["score"].to_list(),
-        text=[f"{n}（{f'第 {r} 名' if r else '未排名'}{'' if c else '，数据不完整'}）"
-              for n, r, c in zip(on_map["unit_name"], on_map["rank"], on_map["complete"])],
-        hovertemplate="%{text}<br>得分 %{z:.2f}<extra></extra>", colorscale="Blues", zmin=lo, zmax=hi,
-        marker=dict(line=dict(width=0.8, color="#555")), colorbar=dict(title="得分"),
-    ))
+    fig = go.Figure()
+
+    def describe(r: dict | None, name: str) -> str:
+        if r is None:
+            return f"{name}：不参与本组排名"
+        rank = f"第 {r['rank']} 名" if r["rank"] else "未排名"
+        score = f"得分 {r['score']:.2f}" if r["score"] is not None else "无得分"
+        return f"{name}：{rank}，{score}{'' if r['complete'] else '（数据不完整）'}"
+
+    label_x, label_y, label_text = [], [], []
+    for f in gj["features"]:
+        r = rows.get(f["id"])
+        name = f["properties"]["name"]
+        xs, ys = [], []
+        for ring in _rings(f["geometry"]):
+            xs += [p[0] for p in ring] + [None]
+            ys += [p[1] for p in ring] + [None]
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="lines", fill="toself", fillcolor=_colour(r and r["score"], lo, hi),
+            line=dict(color="#555", width=0.8), hoveron="fills", text=describe(r, name), hoverinfo="text",
+            showlegend=False))
+        (lx, ly), (dx, dy) = f["properties"]["label_point"], LABEL_SHIFT.get(f["id"], (0.0, 0.0))
+        label_x.append(lx + dx)
+        label_y.append(ly + dy)
+        label_text.append(f"<b>{name}</b><br>{r['score']:.2f}" if r and r["score"] is not None else f"<b>{name}</b>")
+    fig.add_trace(go.Scatter(x=label_x, y=label_y, mode="text", text=label_text, textfont=dict(size=12, color="#111"),
+                             hoverinfo="skip", showlegend=False))
+    outlined = {f["id"] for f in gj["features"]}
     points = t.filter(~pl.col("unit_code").is_in(list(outlined)))
     located = [r for r in points.iter_rows(named=True) if r["unit_code"] in MARKER_POINTS]
-    if located:
-        lon = [MARKER_POINTS[r["unit_code"]][0] for r in located]
-        lat = [MARKER_POINTS[r["unit_code"]][1] for r in located]
-        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", showlegend=False, hoverinfo="skip",
-                                    marker=dict(size=19, color="#333")))  # a dark ring around the marker
-        fig.add_trace(go.Scattermap(
-            lon=lon, lat=lat, mode="markers+text", textposition="middle right", showlegend=False,
-            text=[f"{r['unit_name']} {r['score']:.2f}" if r["score"] is not None else f"{r['unit_name']} 无得分"
-                  for r in located],
-            marker=dict(size=13, color=[r["score"] if r["score"] is not None else lo for r in located],
-                        colorscale="Blues", cmin=lo, cmax=hi),
-            hovertemplate="%{text}<extra></extra>",
-        ))
+    for r in located:
+        lon, lat = MARKER_POINTS[r["unit_code"]]
+        fig.add_trace(go.Scatter(x=[lon], y=[lat], mode="markers", showlegend=False, hoverinfo="text",
+                                 text=describe(r, r["unit_name"]),
+                                 marker=dict(size=13, color=_colour(r["score"], lo, hi), line=dict(width=2.5, color="#222"))))
+        label = f"<b>{r['unit_name']}</b> {r['score']:.2f}" if r["score"] is not None else f"<b>{r['unit_name']}</b>"
+        fig.add_annotation(x=lon, y=lat, text=label, showarrow=True, arrowhead=0, arrowwidth=1.2, ax=95, ay=-60,
+                           font=dict(size=12, color="#111"), bgcolor="rgba(255,255,255,0.85)", borderpad=2)
+    # The colour key: an invisible marker trace carrying the colour scale.
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", marker=dict(
+        colorscale=MAP_COLOURS, cmin=lo, cmax=hi, color=[lo], showscale=True,
+        colorbar=dict(title=dict(text="得分"), thickness=14, len=0.6))))
     unplaced = [r["unit_name"] for r in points.iter_rows(named=True) if r["unit_code"] not in MARKER_POINTS]
     if unplaced:
         fig.add_annotation(text=f"未在地图上显示：{'、'.join(unplaced)}", x=0, y=0, xref="paper", yref="paper",
                            showarrow=False, xanchor="left")
+    hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=True)
     fig.update_layout(
-        title=f"{periods.quarter_zh(ranking.quarter)}综合得分分布（0–100 分，颜色越深得分越高）", map_style="white-bg",
-        map=dict(center=dict(lon=100.6, lat=37.9), zoom=5.0), height=620, margin=dict(l=10, r=10, t=60, b=10),
-        font=FONT,
+        title=f"{periods.quarter_zh(ranking.quarter)}综合得分分布（0–100 分，颜色越深得分越高）",
+        xaxis=dict(range=list(MAP_RANGE["lon"]), constrain="domain", **hidden),
+        yaxis=dict(range=list(MAP_RANGE["lat"]), scaleanchor="x", scaleratio=LAT_SCALE, constrain="domain", **hidden),
+        height=620, margin=dict(l=10, r=10, t=60, b=10), font=FONT, plot_bgcolor="white", dragmode=False,
     )
     return fig
 

@@ -64,7 +64,7 @@ def server(demo_env):
     port = _free_port()
     log = open(demo_env["warehouse"].parent / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=demo_env["env"], stdout=log, stderr=subprocess.STDOUT,
     )
@@ -102,15 +102,16 @@ def login(browser, server, demo_env):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     contexts = []
 
-    def _login(username: str):
-        ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    def _login(username: str, path: str = "", viewport: dict | None = None):
+        ctx = browser.new_context(viewport=viewport or {"width": 1440, "height": 1000}, locale="zh-CN",
+                                  accept_downloads=True)
         contexts.append(ctx)
         page = ctx.new_page()
-        page.goto(server, wait_until="networkidle")
+        page.goto(server + path, wait_until="networkidle")
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(demo_env["passwords"][username])
         page.get_by_role("button", name="登录").click()
-        page.get_by_text("退出登录").wait_for(timeout=30_000)
+        page.get_by_text("退出登录").wait_for(timeout=30_000, state="attached")
         return page
 
     yield _login

@@ -13,23 +13,24 @@ from tests.e2e.conftest import shot
 pytestmark = pytest.mark.timeout(600)
 
 MENU = {
-    "admin": ["数据报送", "实时排名", "月度通报", "季度排名发布", "目标进度", "重大项目与三个500强", "项目全周期", "抽样核查"],
-    "leader": ["数据报送", "实时排名", "月度通报", "季度排名发布", "目标进度", "重大项目与三个500强", "项目全周期", "抽样核查"],
-    "lanzhou": ["数据报送", "季度排名发布"],
+    "admin": ["本月工作", "总览", "数据报送", "实时排名", "月度通报", "季度排名发布", "目标进度", "重大项目与三个500强", "项目全周期", "抽样核查"],
+    "leader": ["总览", "实时排名", "月度通报", "季度排名发布", "目标进度", "重大项目与三个500强", "项目全周期", "抽样核查"],
+    "lanzhou": ["本单位", "数据报送", "季度排名发布"],
 }
 
 
 # Text each page shows once its data are on screen (not just its title).
 READY = {
+    "总览": "自上次登录以来|最近动态", "本月工作": "本月应收", "本单位": "本月应报",
     "数据报送": "上传与校验", "实时排名": "综合排名", "月度通报": "招商引资到位资金通报", "季度排名发布": "已发布的季度排名",
     "目标进度": "全省进度", "重大项目与三个500强": "翻番进度", "项目全周期": "全周期漏斗", "抽样核查": "各单位 × 风险信号类别",
 }
 
 
 def open_page(page, title: str) -> None:
-    page.get_by_role("link", name=title).click()
+    page.locator("[data-testid='stSidebar']").get_by_role("link", name=title).click()
     page.get_by_role("heading", name=re.compile(title)).first.wait_for(timeout=60_000)
-    page.get_by_text(READY[title]).first.wait_for(timeout=180_000)
+    page.get_by_text(re.compile(READY[title])).first.wait_for(timeout=180_000)
     wait_idle(page)
 
 
@@ -51,7 +52,7 @@ def grid_cells(page, index: int = 0) -> list[str]:
 
 
 def menu_items(page) -> list[str]:
-    page.get_by_role("link", name=re.compile("数据报送")).wait_for(timeout=60_000)
+    page.get_by_text("退出登录").wait_for(timeout=60_000)
     return page.locator("[data-testid='stSidebar']").get_by_role("link").all_inner_texts()
 
 
@@ -105,8 +106,9 @@ def test_live_ranking_table_equals_warehouse(login, demo_env):
         assert float(cells[i + 1]) == pytest.approx(row["score"], abs=1e-9)
 
     page.get_by_role("tab", name=re.compile("得分地图")).click()
-    page.locator(".js-plotly-plot canvas, .js-plotly-plot .maplibregl-canvas").first.wait_for(timeout=60_000)
-    assert page.get_by_text(re.compile("得分")).count() > 0
+    page.locator(".js-plotly-plot .textpoint").first.wait_for(timeout=60_000)  # SVG labels: no WebGL, no tiles
+    labels = page.locator(".js-plotly-plot .textpoint").all_inner_texts()
+    assert any("酒泉市" in t for t in labels) and any("陇南市" in t for t in labels)
     shot(page, "ranking-map")
 
 
