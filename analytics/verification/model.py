@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import rankdata
 
-from analytics.verification.rules import KEY, RuleContext, is_round, month_index, signals
+from analytics.verification.signals import KEY, RuleContext, is_round, month_index, signals
 
 FEATURES = {
     "log_signed": "签约金额",
