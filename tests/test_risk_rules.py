@@ -118,7 +118,9 @@ def test_each_planted_case_is_flagged_by_its_rule(result, key):
 
 def test_reasons_say_what_happened_in_chinese(result):
     def reasons(unit, pid):
-        return row(result, unit, pid)["reasons"]
+        shown = row(result, unit, pid)["reasons"]
+        assert all(re.match(r"【(强|中等|弱)证据】", r) for r in shown)
+        return [re.sub(r"^【[^】]+】", "", r) for r in shown]
 
     assert "2025年1月累计到位资金比上月减少 250 万元" in reasons("620100", "CDEC")
     assert any("同一投资方（甲集团有限公司）在 兰州市 与 白银市 重复填报同一项目" in r for r in reasons("620100", "DUPA"))
