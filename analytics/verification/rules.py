@@ -11,7 +11,7 @@ Every rule returns a signals frame (SIGNAL_SCHEMA); `analytics.verification.scor
 from __future__ import annotations
 
 from analytics.targets import lifecycle
-from analytics.verification import rules_identity, rules_lifecycle, rules_patterns, rules_records
+from analytics.verification import rules_claims, rules_identity, rules_lifecycle, rules_patterns, rules_records
 from analytics.verification.rules_identity import bigrams, dice, listed_parent
 from analytics.verification.rules_lifecycle import STALL_CODES
 from analytics.verification.rules_patterns import (
@@ -50,6 +50,14 @@ RULE_ZH = {
     "similar_project_same_investor": "同一投资方名称相近项目",
     "repeat_signing": "疑似重复签约",
     "repeat_signing_original": "被重复签约的原项目",
+    "duplicate_across_units_original": "被跨单位重复填报的原项目",
+    "funds_round_trip": "资金进出（到位后冲回）",
+    "funds_before_start": "未开工项目大额到位资金",
+    "token_funds": "零星资金维持在建",
+    "source_region_mismatch": "省内登记企业填报为省外资金",
+    "source_changed": "资金来源中途改变",
+    "threshold_raised": "投资额中途调过10亿元门槛",
+    "threshold_edge": "投资额略高于10亿元门槛",
     **{code: lifecycle.RULES[rule] for rule, code in STALL_CODES.items()},
     "ecod_outlier": "模型综合异常",
 }
@@ -59,6 +67,9 @@ RULE_ZH = {
 RULES = (
     rules_records.warning_signals,
     rules_records.cum_decrease_signals,
+    rules_records.round_trip_signals,
+    rules_claims.source_signals,
+    rules_claims.threshold_signals,
     rules_patterns.late_revision_signals,
     rules_patterns.quarter_end_signals,
     rules_patterns.round_number_signals,
@@ -66,4 +77,6 @@ RULES = (
     rules_patterns.repeated_amount_signals,
     rules_identity.duplication_signals,
     rules_lifecycle.lifecycle_signals,
+    rules_lifecycle.before_start_signals,
+    rules_lifecycle.token_funds_signals,
 )

@@ -111,68 +111,120 @@ def _label(side: str) -> pl.Expr:
                      pl.col(f"project_name_{side}"))
 
 
-def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
-    """The same project counted twice: by two units, or in one unit re-signed under a new id.
+def _first_side() -> pl.Expr:
+    """"a" when project a was reported first (first reported month, then signing date, then id), else "b"."""
+    a_first = pl.lit(True)
+    for col in ("project_id", "signing_date", "first_month"):   # lexicographic, most significant last
+        a, b = pl.col(f"{col}_a"), pl.col(f"{col}_b")
+        a_first = pl.when(a == b).then(a_first).otherwise(a < b)
+    return pl.when(a_first).then(pl.lit("a")).otherwise(pl.lit("b"))
 
-    The same investor with a near-identical project name is the candidate; the same contract (the same signed
-    amount; across units also the same signing date) makes it a duplicate.
-    Without that, or when only the name matches under different investors, it is a weak signal: groups do
-    sign similar projects in several places, and project names follow common templates."""
+
+def _later_and_first(part: pl.DataFrame, code_later: str, sev_later: pl.Expr, code_first: str, sev_first: float,
+                     text_later, text_first) -> list[pl.DataFrame]:
+    """For pairs with a `first` column: a signal on the later-reported side (the double count) and a weaker
+    one on the first-reported side (the genuine deal, named so the two are checked together)."""
+    out = []
+    for first, later in (("a", "b"), ("b", "a")):
+        rows = part.filter(pl.col("first") == first)
+        out.append(emit(rows.filter(pl.col(f"in_pop_{later}")).select(
+            pl.col(f"unit_code_{later}").alias("unit_code"), pl.col(f"project_id_{later}").alias("project_id"),
+            sev_later.alias("sev"), text_later(later, first).alias("reason")),
+            "duplication", code_later, pl.col("sev"), pl.col("reason")))
+        out.append(emit(rows.filter(pl.col(f"in_pop_{first}")).select(
+            pl.col(f"unit_code_{first}").alias("unit_code"), pl.col(f"project_id_{first}").alias("project_id"),
+            text_first(first, later).alias("reason")),
+            "duplication", code_first, pl.lit(sev_first), pl.col("reason")))
+    return out
+
+
+def _mirrored(ctx: RuleContext, pairs: pl.DataFrame) -> pl.DataFrame:
+    """pk_a, pk_b, mirror: the two projects' monthly funds match month by month (both positive and within the
+    amount tolerance) in at least 3 months and at least 60 % of the months either has money."""
+    h = ctx.history.select("pk", "month", "funds_f")
+    tol = ctx.settings["amount_tolerance"]
+    both = (
+        pairs.select("pk_a", "pk_b")
+        .join(h.rename({"pk": "pk_a", "funds_f": "fa"}), on="pk_a")
+        .join(h.rename({"pk": "pk_b", "funds_f": "fb"}), on=["pk_b", "month"])
+        .filter((pl.col("fa") > 0) | (pl.col("fb") > 0))
+        .with_columns(match=(pl.col("fa") > 0) & (pl.col("fb") > 0)
+                      & ((pl.col("fa") - pl.col("fb")).abs() <= tol * pl.max_horizontal("fa", "fb")))
+    )
+    return both.group_by("pk_a", "pk_b").agg(
+        ((pl.col("match").sum() >= 3) & (pl.col("match").mean() >= 0.6)).alias("mirror"))
+
+
+def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
+    """The same deal counted twice: by two units, or in one unit re-signed under a new id.
+
+    A deal's stable identity is its investor (USCC, else the normalised name), its signed amount (within
+    `amount_tolerance`) and its project name (bigram similarity ≥ `name_similarity`, place names removed);
+    dates are not part of it (a copy takes a new signing date as easily as a new id). The project reported
+    later is the double count (strong, decisive); the first-reported one is named with a weak signal. The
+    same investor with a similar name but another amount, or the same amount under another name, or the same
+    name under different investors, is weak: groups do sign similar projects in several places, and project
+    names follow common templates."""
     table = _project_table(ctx)
     s, sev = ctx.settings, ctx.severity
     pairs = pl.concat([
         _pairs(table, ["ikey"], s["max_block"]),
         # investors too large for all pairs: exact name matches only
         _pairs(table.filter(pl.len().over("ikey") > s["max_block"]), ["ikey", "nkey"], s["max_block"]),
-    ]).with_columns(sim=dice("nkey_a", "nkey_b", "bigrams_a", "bigrams_b"))
+    ]).with_columns(sim=dice("nkey_a", "nkey_b", "bigrams_a", "bigrams_b"), first=_first_side())
+    a, b = pl.col("signed_amount_wan_a").cast(pl.Float64), pl.col("signed_amount_wan_b").cast(pl.Float64)
+    gap = (a - b).abs() / pl.max_horizontal(a.abs(), b.abs(), pl.lit(1e-9))
     similar = pl.col("sim") >= s["name_similarity"]
-    same_signed = pl.col("signed_amount_wan_a") == pl.col("signed_amount_wan_b")
-    same_date = pl.col("signing_date_a") == pl.col("signing_date_b")
-    cross = pairs.filter(pl.col("unit_code_a") != pl.col("unit_code_b"))
-    same_unit = pairs.filter((pl.col("unit_code_a") == pl.col("unit_code_b")) & similar)
+    same_signed = gap == 0
+    close = gap <= s["amount_tolerance"]
+    cross = pl.col("unit_code_a") != pl.col("unit_code_b")
+    pairs = pairs.with_columns(gap=gap).join(_mirrored(ctx, pairs.filter(similar & close)), on=["pk_a", "pk_b"],
+                                             how="left").with_columns(pl.col("mirror").fill_null(False))
+    # the same amount, or monthly funds that mirror each other: the same contract; only a similar amount:
+    # medium (a group does repeat a template project in another county at a similar size)
+    deal_sev = (pl.when((pl.col("gap") == 0) | pl.col("mirror")).then(1.0).otherwise(s["similar_deal_factor"])
+                * sev["duplicate_across_units"])
+
+    def other_label(me: str, other: str) -> pl.Expr:
+        return pl.format("{}项目 {}“{}”（{}签约，签约金额 {} 万元）", pl.col(f"unit_name_{other}"),
+                         pl.col(f"project_id_{other}"), pl.col(f"project_name_{other}"),
+                         date_zh_expr(f"signing_date_{other}"), pl.col(f"signed_amount_wan_{other}").round(2))
 
     def across(text: str):
         return lambda me, other: pl.format("同一投资方（{}）在 {} 与 {} {}（{}）", pl.col(f"investor_name_{me}"),
                                            pl.col(f"unit_name_{me}"), pl.col(f"unit_name_{other}"), pl.lit(text),
                                            _label(other))
 
-    out = [
-        *_both_sides(cross.filter(similar & same_signed & same_date), "duplicate_across_units",
-                     sev["duplicate_across_units"], across("重复填报同一项目（名称相近，签约金额和签约日期相同）")),
-        *_both_sides(cross.filter(similar & (same_signed ^ same_date)), "duplicate_across_units",
-                     sev["duplicate_across_units_partial"],
-                     across("疑似重复填报同一项目（名称相近，签约金额或签约日期相同）")),
-        *_both_sides(cross.filter(similar & ~same_signed & ~same_date), "similar_project_same_investor",
-                     sev["similar_project_same_investor"], across("有名称相近的项目，请核实是否重复统计")),
-        *_both_sides(cross.filter(~similar & same_signed), "same_investor_same_amount",
+    out = _later_and_first(
+        pairs.filter(cross & similar & close), "duplicate_across_units", deal_sev,
+        "duplicate_across_units_original", sev["duplicate_across_units_original"],
+        lambda me, other: pl.format("同一投资方（{}）在 {} 与 {} 重复填报同一项目（投资方、项目名称相同或相近，签约金额"
+                                    "相同或相差不超过 {}%），本项目填报在后：{}", pl.col(f"investor_name_{me}"),
+                                    pl.col(f"unit_name_{me}"), pl.col(f"unit_name_{other}"),
+                                    pl.lit(round(s["amount_tolerance"] * 100)), other_label(me, other)),
+        lambda me, other: pl.format("本项目与{}的同一项目重复填报（后者填报在后）：{}", pl.col(f"unit_name_{other}"),
+                                    other_label(me, other)),
+    )
+    out += _later_and_first(
+        pairs.filter(~cross & similar & close), "repeat_signing", deal_sev * sev["repeat_signing"]
+        / sev["duplicate_across_units"], "repeat_signing_original", sev["repeat_signing_original"],
+        lambda me, other: pl.format("疑似重复签约：与本单位项目 {}“{}”（{}签约）投资方相同、项目名称相近、签约金额相同或"
+                                    "相近", pl.col(f"project_id_{other}"), pl.col(f"project_name_{other}"),
+                                    date_zh_expr(f"signing_date_{other}")),
+        lambda me, other: pl.format("本单位项目 {}“{}”（{}签约）与本项目投资方相同、名称相近、金额相同或相近，疑似重复签约",
+                                    pl.col(f"project_id_{other}"), pl.col(f"project_name_{other}"),
+                                    date_zh_expr(f"signing_date_{other}")),
+    )
+    out += [
+        *_both_sides(pairs.filter(cross & similar & ~close), "similar_project_same_investor",
+                     sev["similar_project_same_investor"], across("有名称相近的项目（签约金额不同），请核实是否重复统计")),
+        *_both_sides(pairs.filter(~similar & same_signed), "same_investor_same_amount",
                      sev["same_investor_same_amount"], across("填报签约金额相同的项目")),
-        *_both_sides(same_unit.filter(~same_signed), "similar_project_same_investor",
+        *_both_sides(pairs.filter(~cross & similar & ~close), "similar_project_same_investor",
                      sev["similar_project_same_investor"],
                      lambda me, other: pl.format("与本单位项目 {}“{}”投资方相同、名称相近（金额不同），请核实是否为同一项目",
                                                  pl.col(f"project_id_{other}"), pl.col(f"project_name_{other}"))),
     ]
-    # re-signing within a unit: the later-signed project is the suspect, the earlier one is named too
-    a_first = pl.lit(True)
-    for col in ("project_id", "first_month", "signing_date"):   # lexicographic, most significant last
-        a, b = pl.col(f"{col}_a"), pl.col(f"{col}_b")
-        a_first = pl.when(a == b).then(a_first).otherwise(a < b)
-    ordered = same_unit.filter(same_signed).with_columns(first=pl.when(a_first).then(pl.lit("a")).otherwise(pl.lit("b")))
-    for first, later in (("a", "b"), ("b", "a")):
-        part = ordered.filter(pl.col("first") == first)
-        out.append(emit(
-            part.filter(pl.col(f"in_pop_{later}")).select(
-                pl.col(f"unit_code_{later}").alias("unit_code"), pl.col(f"project_id_{later}").alias("project_id"),
-                pl.format("疑似重复签约：与本单位项目 {}“{}”（{}签约）投资方相同、项目名称相近、金额相同",
-                          pl.col(f"project_id_{first}"), pl.col(f"project_name_{first}"),
-                          date_zh_expr(f"signing_date_{first}")).alias("reason")),
-            "duplication", "repeat_signing", pl.lit(sev["repeat_signing"]), pl.col("reason")))
-        out.append(emit(
-            part.filter(pl.col(f"in_pop_{first}")).select(
-                pl.col(f"unit_code_{first}").alias("unit_code"), pl.col(f"project_id_{first}").alias("project_id"),
-                pl.format("本单位项目 {}“{}”（{}签约）与本项目投资方相同、名称相近、金额相同，疑似重复签约",
-                          pl.col(f"project_id_{later}"), pl.col(f"project_name_{later}"),
-                          date_zh_expr(f"signing_date_{later}")).alias("reason")),
-            "duplication", "repeat_signing_original", pl.lit(sev["repeat_signing_original"]), pl.col("reason")))
     # the same (normalised) name in two units under different investors
     by_name = _pairs(table.filter(pl.col("nkey").str.len_chars() >= 4), ["nkey"], s["max_block"]).filter(
         (pl.col("unit_code_a") != pl.col("unit_code_b")) & (pl.col("ikey_a") != pl.col("ikey_b")))

@@ -38,3 +38,45 @@ def lifecycle_signals(ctx: RuleContext) -> pl.DataFrame:
     )
 
 
+
+
+def before_start_signals(ctx: RuleContext) -> pl.DataFrame:
+    """Money arriving on a project that has not started (已签约未开工, no 开工日期), relative to its size: a
+    deposit of a few per cent is ordinary; a fifth of the signed amount before any construction is not.
+    Severity grows from 0 at `before_start_share` to full at three times that share."""
+    share = ctx.settings["before_start_share"]
+    per = (
+        ctx.pop_history.filter((pl.col("status") == lifecycle.NOT_STARTED) & pl.col("start_date").is_null()
+                               & (pl.col("funds_f") > 0))
+        .group_by("pk").agg(pl.col("funds_f").sum().alias("pre"), pl.len().alias("months"),
+                            pl.col("signed_f").last(), pl.col("month").max().alias("last"))
+        .with_columns(ratio=pl.col("pre") / pl.col("signed_f"))
+        .filter(pl.col("ratio") >= share)
+        .join(ctx.population.select("pk", *KEY), on="pk").sort(KEY)
+    )
+    return per.select(
+        *KEY, family=pl.lit("lifecycle"), code=pl.lit("funds_before_start"),
+        severity=(ctx.severity["funds_before_start"] * ((pl.col("ratio") - share) / (2 * share)).clip(0.05, 1.0))
+        .cast(pl.Float64),
+        reason=pl.format("项目仍为已签约未开工、未填开工日期，却已填报到位资金 {} 万元（{} 个月），占签约金额的 {}%",
+                         pl.col("pre").round(2), pl.col("months"), (pl.col("ratio") * 100).round(1)),
+    )
+
+
+def token_funds_signals(ctx: RuleContext) -> pl.DataFrame:
+    """A project kept alive with token money: 在建 months with tiny 到位资金 (below `token_share` of the signed
+    amount) again and again — how a stalled project looks when it is reported as being built."""
+    per = (
+        ctx.pop_history.filter((pl.col("status") == lifecycle.BUILDING) & (pl.col("funds_f") > 0)
+                               & (pl.col("funds_f") < ctx.settings["token_share"] * pl.col("signed_f")))
+        .group_by("pk").agg(pl.len().alias("k"), pl.col("funds_f").max().alias("top"), pl.col("signed_f").last())
+        .filter(pl.col("k") >= ctx.settings["token_min_months"])
+        .join(ctx.population.select("pk", *KEY), on="pk").sort(KEY)
+    )
+    full = 2 * ctx.settings["token_min_months"]
+    return per.select(
+        *KEY, family=pl.lit("lifecycle"), code=pl.lit("token_funds"),
+        severity=(ctx.severity["token_funds"] * (pl.col("k") / full).clip(upper_bound=1.0)).cast(pl.Float64),
+        reason=pl.format("在建项目有 {} 个月到位资金极少（每月不超过 {} 万元，签约金额 {} 万元），疑似以零星资金维持在建状态",
+                         pl.col("k"), pl.col("top").round(2), pl.col("signed_f").round(0).cast(pl.Int64)),
+    )

@@ -8,7 +8,9 @@ from analytics.verification.rules_identity import company_stem, listed_parent
 from analytics.verification.signals import (
     KEY,
     RuleContext,
+    emit,
     fmt_wan,
+    month_index,
     month_zh,
     noisy_or,
     signals,
@@ -89,3 +91,33 @@ def cum_decrease_signals(ctx: RuleContext) -> pl.DataFrame:
     ])
 
 
+
+
+def round_trip_signals(ctx: RuleContext) -> pl.DataFrame:
+    """Funds that enter and leave: 本月到位资金 booked, then within `round_trip_months` months taken back (a
+    negative 本月, or 累计 dropping) by at least `round_trip_share` of it. A refund long after, or a small
+    correction, is not this pattern."""
+    h = ctx.pop_history
+    same = pl.col("pk") == pl.col("pk").shift(1)
+    months = ctx.settings["round_trip_months"]
+    h = h.select("pk", "month", "funds_f", idx=month_index("month"),
+                 out=pl.max_horizontal(-pl.col("funds_f"), pl.when(same).then(
+                     (pl.col("funds_cum_wan").shift(1) - pl.col("funds_cum_wan")).cast(pl.Float64)), pl.lit(0.0)))
+    back = pl.lit(0.0)
+    for k in range(1, months + 1):
+        later = (pl.col("pk").shift(-k) == pl.col("pk")) & (pl.col("idx").shift(-k) - pl.col("idx") <= months)
+        back = back + pl.when(later).then(pl.col("out").shift(-k)).otherwise(0.0)
+    hits = (
+        h.with_columns(back=back)
+        .filter((pl.col("funds_f") > 0) & (pl.col("back") >= ctx.settings["round_trip_share"] * pl.col("funds_f")))
+        .with_columns(share=(pl.col("back") / pl.col("funds_f")).clip(upper_bound=1.0))
+        .sort("share", descending=True).group_by("pk", maintain_order=True).first()
+        .join(ctx.population.select("pk", *KEY), on="pk").sort(KEY)
+    )
+    return emit(
+        hits, "consistency", "funds_round_trip", ctx.severity["funds_round_trip"] * pl.col("share"),
+        pl.format("{}年{}月到位资金 {} 万元，其后 {} 个月内又减少 {} 万元（冲回 {}%），资金进出，疑似虚增后冲回",
+                  pl.col("month").dt.year(), pl.col("month").dt.month(), pl.col("funds_f").round(2),
+                  pl.lit(months), pl.col("back").clip(upper_bound=pl.col("funds_f")).round(2),
+                  (pl.col("share") * 100).round(0).cast(pl.Int64)),
+    )
