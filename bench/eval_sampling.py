@@ -93,7 +93,7 @@ def evaluate(snapshot, truth_all: dict, quarter: str, rate: float = 0.05, seed: 
     groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])   # "kind" or "kind/variant" -> [projects, caught]
     for k, tags in truth.items():
         for kind, variant in tags:
-            for g in {kind, f"{kind}/{variant}"} if variant != FIRST_VARIANT else {kind}:
+            for g in {kind, f"{kind}/{variant}", f"*/{variant}"} if variant != FIRST_VARIANT else {kind}:
                 groups[g][0] += 1
                 groups[g][1] += k in picked
     fired: dict[str, Counter] = defaultdict(Counter)
@@ -168,8 +168,11 @@ def report(e: dict, title: str = "") -> str:
         f"{_pct(e['certainty_clean'], e['certainty'])}",
         f"  {'kind / variant':<34}{'n':>5}{'caught':>8}{'recall':>9}   top rules",
     ]
-    for g in sorted(e["groups"], key=lambda g: (g.split("/")[0], "/" in g, g)):
+    for g in sorted(e["groups"], key=lambda g: (g.startswith("*"), g.split("/")[0], "/" in g, g)):
         n, c = e["groups"][g]
+        if g.startswith("*"):
+            lines.append(f"  {'variant ' + g[2:] + '（各类合计）':<30}{n:>5}{c:>8}{_pct(c, n):>9}")
+            continue
         kind = g.split("/")[0]
         rules = ", ".join(f"{code}×{k}" for code, k in Counter(e["fired"].get(kind, {})).most_common(3)) \
             if "/" not in g else ""

@@ -51,6 +51,8 @@ RULE_ZH = {
     "repeat_signing": "疑似重复签约",
     "repeat_signing_original": "被重复签约的原项目",
     "duplicate_across_units_original": "被跨单位重复填报的原项目",
+    "similar_deal": "同一投资方金额相近的相似项目",
+    "similar_deal_original": "被疑似重复填报的原项目",
     "funds_round_trip": "资金进出（到位后冲回）",
     "funds_before_start": "未开工项目大额到位资金",
     "token_funds": "零星资金维持在建",

@@ -123,10 +123,18 @@ def _first_side() -> pl.Expr:
 def _later_and_first(part: pl.DataFrame, code_later: str, sev_later: pl.Expr, code_first: str, sev_first: float,
                      text_later, text_first) -> list[pl.DataFrame]:
     """For pairs with a `first` column: a signal on the later-reported side (the double count) and a weaker
-    one on the first-reported side (the genuine deal, named so the two are checked together)."""
+    one on the first-reported side (the genuine deal, named so the two are checked together); when neither
+    came first, the strong signal on both."""
     out = []
+    tie = (pl.col("first_month_a") == pl.col("first_month_b")) & (pl.col("signing_date_a") == pl.col("signing_date_b"))
     for first, later in (("a", "b"), ("b", "a")):
         rows = part.filter(pl.col("first") == first)
+        # reported from the same month and signed the same day: either may be the copy, both carry the signal
+        out.append(emit(part.filter(tie & pl.col(f"in_pop_{first}")).select(
+            pl.col(f"unit_code_{first}").alias("unit_code"), pl.col(f"project_id_{first}").alias("project_id"),
+            sev_later.alias("sev"), text_later(first, later).alias("reason")),
+            "duplication", code_later, pl.col("sev"), pl.col("reason")))
+        rows = rows.filter(~tie)
         out.append(emit(rows.filter(pl.col(f"in_pop_{later}")).select(
             pl.col(f"unit_code_{later}").alias("unit_code"), pl.col(f"project_id_{later}").alias("project_id"),
             sev_later.alias("sev"), text_later(later, first).alias("reason")),
@@ -180,10 +188,10 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
     cross = pl.col("unit_code_a") != pl.col("unit_code_b")
     pairs = pairs.with_columns(gap=gap).join(_mirrored(ctx, pairs.filter(similar & close)), on=["pk_a", "pk_b"],
                                              how="left").with_columns(pl.col("mirror").fill_null(False))
-    # the same amount, or monthly funds that mirror each other: the same contract; only a similar amount:
-    # medium (a group does repeat a template project in another county at a similar size)
-    deal_sev = (pl.when((pl.col("gap") == 0) | pl.col("mirror")).then(1.0).otherwise(s["similar_deal_factor"])
-                * sev["duplicate_across_units"])
+    # the same amount, or monthly funds that mirror each other: the same contract (decisive); only a similar
+    # amount: medium, under its own code (a group does repeat a template project elsewhere at a similar size)
+    same_deal = (pl.col("gap") == 0) | pl.col("mirror")
+    deal_sev = pl.lit(sev["duplicate_across_units"])
 
     def other_label(me: str, other: str) -> pl.Expr:
         return pl.format("{}项目 {}“{}”（{}签约，签约金额 {} 万元）", pl.col(f"unit_name_{other}"),
@@ -196,25 +204,36 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
                                            _label(other))
 
     out = _later_and_first(
-        pairs.filter(cross & similar & close), "duplicate_across_units", deal_sev,
+        pairs.filter(cross & similar & close & ~same_deal), "similar_deal", pl.lit(sev["similar_deal"]),
+        "similar_deal_original", sev["duplicate_across_units_original"],
+        lambda me, other: pl.format("同一投资方（{}）在 {} 与 {} 有项目名称相近、签约金额相差不超过 {}% 的项目，本项目填报不早于对方，"
+                                    "请核实是否为同一项目：{}", pl.col(f"investor_name_{me}"), pl.col(f"unit_name_{me}"),
+                                    pl.col(f"unit_name_{other}"), pl.lit(round(s["amount_tolerance"] * 100)),
+                                    other_label(me, other)),
+        lambda me, other: pl.format("{}填报在后的项目与本项目投资方相同、名称相近、金额相近，请一并核实：{}",
+                                    pl.col(f"unit_name_{other}"), other_label(me, other)),
+    )
+    out += _later_and_first(
+        pairs.filter(cross & similar & close & same_deal), "duplicate_across_units", deal_sev,
         "duplicate_across_units_original", sev["duplicate_across_units_original"],
         lambda me, other: pl.format("同一投资方（{}）在 {} 与 {} 重复填报同一项目（投资方、项目名称相同或相近，签约金额"
-                                    "相同或相差不超过 {}%），本项目填报在后：{}", pl.col(f"investor_name_{me}"),
-                                    pl.col(f"unit_name_{me}"), pl.col(f"unit_name_{other}"),
-                                    pl.lit(round(s["amount_tolerance"] * 100)), other_label(me, other)),
+                                    "相同或各月到位资金一一对应），本项目填报不早于对方：{}", pl.col(f"investor_name_{me}"),
+                                    pl.col(f"unit_name_{me}"), pl.col(f"unit_name_{other}"), other_label(me, other)),
         lambda me, other: pl.format("本项目与{}的同一项目重复填报（后者填报在后）：{}", pl.col(f"unit_name_{other}"),
                                     other_label(me, other)),
     )
-    out += _later_and_first(
-        pairs.filter(~cross & similar & close), "repeat_signing", deal_sev * sev["repeat_signing"]
-        / sev["duplicate_across_units"], "repeat_signing_original", sev["repeat_signing_original"],
-        lambda me, other: pl.format("疑似重复签约：与本单位项目 {}“{}”（{}签约）投资方相同、项目名称相近、签约金额相同或"
-                                    "相近", pl.col(f"project_id_{other}"), pl.col(f"project_name_{other}"),
-                                    date_zh_expr(f"signing_date_{other}")),
-        lambda me, other: pl.format("本单位项目 {}“{}”（{}签约）与本项目投资方相同、名称相近、金额相同或相近，疑似重复签约",
-                                    pl.col(f"project_id_{other}"), pl.col(f"project_name_{other}"),
-                                    date_zh_expr(f"signing_date_{other}")),
-    )
+    for deal, code, text in ((same_deal, "repeat_signing", "签约金额相同或各月到位资金一一对应"),
+                             (~same_deal, "similar_deal", "签约金额相近")):
+        out += _later_and_first(
+            pairs.filter(~cross & similar & close & deal), code, pl.lit(sev[code]),
+            "repeat_signing_original", sev["repeat_signing_original"],
+            lambda me, other, text=text: pl.format(
+                "疑似重复签约：与本单位项目 {}“{}”（{}签约）投资方相同、项目名称相近、{}", pl.col(f"project_id_{other}"),
+                pl.col(f"project_name_{other}"), date_zh_expr(f"signing_date_{other}"), pl.lit(text)),
+            lambda me, other: pl.format("本单位项目 {}“{}”（{}签约）与本项目投资方相同、名称相近、金额相同或相近，疑似重复签约",
+                                        pl.col(f"project_id_{other}"), pl.col(f"project_name_{other}"),
+                                        date_zh_expr(f"signing_date_{other}")),
+        )
     out += [
         *_both_sides(pairs.filter(cross & similar & ~close), "similar_project_same_investor",
                      sev["similar_project_same_investor"], across("有名称相近的项目（签约金额不同），请核实是否重复统计")),

@@ -43,7 +43,7 @@ def lifecycle_signals(ctx: RuleContext) -> pl.DataFrame:
 def before_start_signals(ctx: RuleContext) -> pl.DataFrame:
     """Money arriving on a project that has not started (已签约未开工, no 开工日期), relative to its size: a
     deposit of a few per cent is ordinary; a fifth of the signed amount before any construction is not.
-    Severity grows from 0 at `before_start_share` to full at three times that share."""
+    Severity grows from 0 at `before_start_share` to full at twice that share."""
     share = ctx.settings["before_start_share"]
     per = (
         ctx.pop_history.filter((pl.col("status") == lifecycle.NOT_STARTED) & pl.col("start_date").is_null()
@@ -56,7 +56,7 @@ def before_start_signals(ctx: RuleContext) -> pl.DataFrame:
     )
     return per.select(
         *KEY, family=pl.lit("lifecycle"), code=pl.lit("funds_before_start"),
-        severity=(ctx.severity["funds_before_start"] * ((pl.col("ratio") - share) / (2 * share)).clip(0.05, 1.0))
+        severity=(ctx.severity["funds_before_start"] * ((pl.col("ratio") - share) / share).clip(0.05, 1.0))
         .cast(pl.Float64),
         reason=pl.format("项目仍为已签约未开工、未填开工日期，却已填报到位资金 {} 万元（{} 个月），占签约金额的 {}%",
                          pl.col("pre").round(2), pl.col("months"), (pl.col("ratio") * 100).round(1)),
