@@ -20,7 +20,7 @@ from analytics.cli import main as analytics_main
 from analytics.publication.archive import archive, bulletin, workbook
 from analytics.ranking.composite import composite
 from analytics.targets.progress import lifecycle
-from analytics.verification.results import sample_cli, sampling
+from analytics.verification import sample_cli, sampling
 from core import catalog
 from etl.load import load_files
 from etl.reference import FIVE_HUNDRED_COLUMNS, load_five_hundred

@@ -11,7 +11,7 @@ import pytest
 from test_risk_rules import plant
 from test_sampling_warehouse import Builder, background
 
-from analytics.verification.results import results, sampling, scoring, worklist
+from analytics.verification import results, sampling, scoring, worklist
 from analytics.verification.sampling import Design
 from tests.apptest_support import app_as, clear_caches, shown_text
 from warehouse import accounts, store

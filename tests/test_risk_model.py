@@ -4,8 +4,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from analytics.verification import scoring
 from analytics.verification.model import ecod
-from analytics.verification.results import scoring
 from analytics.verification.rules import FAMILIES, bigrams, dice, fmt_wan, noisy_or
 
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from test_sampling_warehouse import Builder, background
 
-from analytics.verification.results import scoring
+from analytics.verification import scoring
 from analytics.verification.rules import FAMILIES, FAMILY_ZH
 from warehouse import store
 

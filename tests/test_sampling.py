@@ -3,7 +3,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.verification.results import sampling
+from analytics.verification import sampling
 from analytics.verification.sampling import (
     Design,
     allocate,

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from test_sampling_warehouse import Builder, background
 
-from analytics.verification.results import sample_cli, sampling, worklist
+from analytics.verification import sample_cli, sampling, worklist
 from analytics.verification.worklist import WORK_LIST_COLUMNS
 from warehouse import store
 from warehouse.queries import sampling as q

@@ -6,6 +6,7 @@ import pytest
 from test_sampling import population
 from test_sampling_warehouse import Builder, background
 
+from analytics.verification import results, sample_cli, sampling, scoring, worklist
 from analytics.verification.results import (
     ResultsRejected,
     ht_rate,
@@ -14,11 +15,6 @@ from analytics.verification.results import (
     learn_weights,
     precision_by_reason,
     project_error_rate,
-    results,
-    sample_cli,
-    sampling,
-    scoring,
-    worklist,
 )
 from analytics.verification.rules import FAMILIES
 from analytics.verification.sampling import Design, draw
