@@ -308,10 +308,12 @@ with tab_projects:
             st.info("该项目未命中任何风险信号。")
         else:
             st.markdown("\n".join(
-                f"- **{FAMILY_ZH[f]}**（严重度 {sev:.2f}）：{plain(reason)}"
-                for f, sev, reason in hits.sort("severity", descending=True).select("family", "severity", "reason")
-                .iter_rows()))
-            st.caption("严重度 0–1；类别得分 = 1 − Π(1 − 严重度)，对该类的全部信号计算。")
+                f"- **{scoring.strength_zh(ev)}**｜{FAMILY_ZH[f]}（证据分 {ev:.2f}，本季度 {rate:.1%} 的项目出现此信号）："
+                f"{plain(reason)}"
+                for f, ev, rate, reason in hits.sort("evidence", descending=True)
+                .select("family", "evidence", "base_rate", "reason").iter_rows()))
+            st.caption("证据分 0–1 = 信号严重度 × 信息量：全省越普遍的信号信息量越低，越少见越接近严重度本身。"
+                       "证据分 ≥ 0.6 为强证据、≥ 0.3 为中等证据，其余为弱证据；类别得分 = 1 − Π(1 − 证据分)。")
 
 # ---------------------------------------------------------------------------- sample builder
 with tab_sample:
