@@ -186,8 +186,9 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
     same_signed = gap == 0
     close = gap <= s["amount_tolerance"]
     cross = pl.col("unit_code_a") != pl.col("unit_code_b")
-    pairs = pairs.with_columns(gap=gap).join(_mirrored(ctx, pairs.filter(similar & close & (gap > 0))), on=["pk_a", "pk_b"],
-                                             how="left").with_columns(pl.col("mirror").fill_null(False))
+    mirrored = _mirrored(ctx, pairs.filter(similar & close & (gap > 0)))
+    pairs = pairs.with_columns(gap=gap).join(mirrored, on=["pk_a", "pk_b"], how="left").with_columns(
+        pl.col("mirror").fill_null(False))
     # the same amount, or monthly funds that mirror each other: the same contract (decisive); only a similar
     # amount: medium, under its own code (a group does repeat a template project elsewhere at a similar size)
     same_deal = (pl.col("gap") == 0) | pl.col("mirror")
