@@ -125,11 +125,18 @@ except ValueError as err:
     st.info(f"{quarter_zh}：{err}。")
     st.stop()
 learning = data.load(results.learning_report)
-weights_note = ("先验权重（config/sampling.toml）" if learning.fitted is None
+weights_note = ("先验权重（配置）" if learning.fitted is None
                 else f"根据 {learning.labels} 条核查结果重新估计并与先验融合的权重")
 st.caption(f"{quarter_zh}报送的 {result.projects.height:,} 个项目逐一计算风险分（0–1）：六类风险信号各得 0–1 分，"
-           f"按{weights_note}加权后经 logistic 函数换算；每个信号都附中文说明。风险分只用于安排核查，"
-           "不代表已认定数据有误。")
+           f"按{weights_note}加权综合；全省普遍出现的信号几乎不计分，越少见的信号分量越重；可以直接查证的强证据"
+           "（如500强身份与当年名录不符、同一项目在两个单位重复填报）单独计入、不被其他信号平均，一条即可使项目排在前列。"
+           "每个信号都附中文说明并标明强、中等、弱证据。风险分只用于安排核查，不代表已认定数据有误。")
+if user.can("manage_accounts"):
+    with st.expander("技术信息"):
+        st.markdown("- 风险分：各类信号得分按权重经 logistic 函数累计，强证据按 noisy-OR 合并（见 METHODS.md §2）。\n"
+                    "- 模型综合异常：ECOD 经验分布异常检测。\n"
+                    "- 本福特检验符合程度：Nigrini MAD 界限。\n"
+                    "- 样本量：AICPA 属性抽样与金额单位抽样公式（与 jfa 相同）。")
 
 tab_overview, tab_benford, tab_projects, tab_sample, tab_records = st.tabs(
     ["风险概览", "本福特检验", "风险项目", "抽样", "抽样记录与核查结果"])
@@ -148,7 +155,7 @@ with tab_overview:
     st.caption("格中数字：该单位本季度项目中命中该类风险信号的项目数（个）；颜色：占该单位项目数的比例（%）。"
                "数据一致性 = 累计与当月资金、日期、状态等前后矛盾；数字特征 = 整数金额偏多、首两位数字偏离本福特分布、"
                "反复相同金额；时间特征 = 资金集中在季末月、逾期上调历史月份；重复与身份 = 跨单位重复、重复签约、"
-               "信用代码与500强身份存疑；项目生命周期 = 停滞迹象；模型综合异常 = ECOD 多维异常检测居前。")
+               "信用代码与500强身份存疑；项目生命周期 = 停滞迹象；模型综合异常 = 多项特征综合来看明显异于全省同类项目。")
     view = units.select(
         pl.col("unit_name").alias("被考核单位"),
         pl.col("projects").alias("项目数（个）"),
@@ -184,9 +191,9 @@ with tab_benford:
     period = right.radio("期间", list(report.periods), format_func=period_zh.get, horizontal=True,
                          key="vs_benford_period")
     st.caption(f"对象：各单位每月报送的本月到位资金（万元）中大于 0 的金额；小于 10 万元的金额无法取两位数字，"
-               f"不参与检验（计入“剔除”）。MAD = 各数字实际占比与本福特期望占比之差的绝对值的平均；Nigrini 符合程度"
+               f"不参与检验（计入“剔除”）。MAD = 各数字实际占比与本福特期望占比之差的绝对值的平均；符合程度"
                f"界限（{benford.TEST_ZH[test]}）：高度符合 ≤ {report.bands[0]}、可接受 ≤ {report.bands[1]}、"
-               f"勉强符合 ≤ {report.bands[2]}、其上为不符合。Nigrini 界限不随样本量变化，小样本的正常数据也常落入"
+               f"勉强符合 ≤ {report.bands[2]}、其上为不符合。这些界限不随样本量变化，小样本的正常数据也常落入"
                f"“不符合”，故另列同等规模正常数据的期望 MAD：实际 MAD 与之相比才说明偏离是否异常。"
                f"少于 {report.min_n} 个金额时检验说明力有限。")
     summary = report.summary.filter(pl.col("period") == period)
@@ -198,7 +205,7 @@ with tab_benford:
             pl.col("n").alias("金额个数 N（个）"),
             pl.col("excluded").alias("剔除（个）"),
             pl.col("mad").alias("MAD"),
-            pl.col("conformity_zh").alias("Nigrini 符合程度"),
+            pl.col("conformity_zh").alias("符合程度"),
             pl.col("expected_mad").alias("同规模期望 MAD"),
             pl.col("mad_ratio").alias("MAD ÷ 期望（倍）"),
             pl.col("chi2").alias("卡方"),
@@ -223,7 +230,7 @@ with tab_benford:
         m1, m2, m3, m4 = st.columns(4)
         m1.metric("金额个数 N", f"{row['n']:,} 个", help=f"另有 {row['excluded']} 个金额小于 10 万元，未参与检验")
         m2.metric("MAD", f"{row['mad']:.4f}", help=f"同等规模正常数据的期望 MAD 为 {row['expected_mad']:.4f}")
-        m3.metric("Nigrini 符合程度", row["conformity_zh"])
+        m3.metric("符合程度", row["conformity_zh"])
         m4.metric("卡方检验 p 值", f"{row['p_value']:.4f}", help=f"卡方 = {row['chi2']:.1f}")
         if not row["informative"]:
             st.warning(f"{names[unit]}在{period_zh[period]}只有 {row['n']} 个可检验的金额，少于 {report.min_n} 个，"
@@ -234,7 +241,7 @@ with tab_benford:
         st.caption(f"{names[unit]} · {period_zh[period]}：各{benford.TEST_ZH[test]}的实际占比与本福特期望占比（%）。"
                    "悬停可见个数与 Z 统计量（|Z| > 2.58 为显著偏离）。")
         st.plotly_chart(mad_band_figure(row["mad"], row["expected_mad"], report.bands), key="vs_benford_mad")
-        st.caption("色带：Nigrini 符合程度区间；红点：本单位 MAD；空心菱形：同等规模正常数据的期望 MAD。")
+        st.caption("色带：符合程度区间；红点：本单位 MAD；空心菱形：同等规模正常数据的期望 MAD。")
 
 # ---------------------------------------------------------------------------- risk-ranked projects
 with tab_projects:
@@ -270,7 +277,7 @@ with tab_projects:
         st.dataframe(view.head(SHOWN_PROJECTS), hide_index=True, placeholder="—", height=ROW_PX * 12 + 3,
                      column_config={
             "风险分": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.3f",
-                                                   help="0–1：六类信号得分加权后经 logistic 函数换算"),
+                                                   help="0–1：六类信号按证据强弱加权综合，强证据单独计入"),
             "签约金额（万元）": money, "本季度到位资金（万元）": money, "累计到位资金（万元）": money,
             "风险提示": st.column_config.TextColumn(width="large"),
         })
@@ -297,10 +304,12 @@ with tab_projects:
             st.info("该项目未命中任何风险信号。")
         else:
             st.markdown("\n".join(
-                f"- **{FAMILY_ZH[f]}**（严重度 {sev:.2f}）：{plain(reason)}"
-                for f, sev, reason in hits.sort("severity", descending=True).select("family", "severity", "reason")
-                .iter_rows()))
-            st.caption("严重度 0–1；类别得分 = 1 − Π(1 − 严重度)，对该类的全部信号计算。")
+                f"- **{scoring.strength_zh(ev)}**｜{FAMILY_ZH[f]}（证据分 {ev:.2f}，本季度 {rate:.1%} 的项目出现此信号）："
+                f"{plain(reason)}"
+                for f, ev, rate, reason in hits.sort("evidence", descending=True)
+                .select("family", "evidence", "base_rate", "reason").iter_rows()))
+            st.caption("证据分 0–1 = 信号严重度 × 信息量：全省越普遍的信号信息量越低，越少见越接近严重度本身。"
+                       "证据分 ≥ 0.6 为强证据、≥ 0.3 为中等证据，其余为弱证据；类别得分 = 1 − Π(1 − 证据分)。")
 
 # ---------------------------------------------------------------------------- sample builder
 with tab_sample:
@@ -325,7 +334,7 @@ with tab_sample:
     if suggested is not None:
         st.metric("建议概率层样本量", f"{suggested} 个")
         measure = "项目比例" if method == "attribute" else "金额占比"
-        st.caption(f"AICPA 方法（与 jfa 相同）：随机抽取 {suggested} 个项目、其中差错不超过预期时，"
+        st.caption(f"按审计抽样通用的样本量方法：随机抽取 {suggested} 个项目、其中差错不超过预期时，"
                    f"可以 {confidence:.0%} 的把握认为全省差错{measure}不超过 {tolerable:g}%。"
                    "按简单随机抽样计算；按风险加权抽样时入样概率不等，有效样本量会略低，可适当增加。"
                    "确定层（风险最高的项目）另行全部核查，不计入此数。")

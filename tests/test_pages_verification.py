@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import openpyxl
 import polars as pl
@@ -147,7 +148,8 @@ def test_risk_list_is_ranked_filtered_and_explained(seen):
     assert "下载风险项目清单（xlsx）" in downloads(at)
     # the first project's signals are listed in Chinese
     top = expected.row(0, named=True)
-    assert all(reason.split("（")[0] in shown_text(at).replace("\\", "") for reason in top["reasons"][:1])
+    assert all(re.sub(r"^【[^】]+】", "", reason).split("（")[0] in shown_text(at).replace("\\", "")
+               for reason in top["reasons"][:1])
 
 
 # ---------------------------------------------------------------------------- drawing
@@ -289,3 +291,17 @@ def test_reporter_is_refused(small):
     assert any("无权访问" in e.value for e in at.error)
     assert not at.dataframe and not at.get("plotly_chart") and not at.get("download_button")
     assert any(e == "access_denied" and u == "lanzhou" for e, u, _ in audit_events(small))
+
+
+def test_leaders_read_plain_chinese_without_config_paths_or_method_names(seen):
+    """A leader's page names no config file and no English method name; strengths are said in words. The
+    method names live only in the admins' 技术信息 expander."""
+    at = render("leader", seen)
+    assert not at.exception
+    text = shown_text(at) + "\n".join(str(c.value) for c in at.caption)
+    for word in ("config/", "sampling.toml", "ECOD", "logistic", "AICPA", "Nigrini", "jfa"):
+        assert word not in text, word
+    assert "先验权重（配置）" in text and "强证据" in text
+    assert not [e for e in at.expander if e.label == "技术信息"]
+    admin = render("admin", seen)
+    assert [e for e in admin.expander if e.label == "技术信息"]

@@ -38,7 +38,7 @@ def test_family_score_is_noisy_or_and_risk_is_monotone():
         "unit_code": ["1", "1", "1"], "project_id": ["a", "a", "b"],
         "family": ["timing", "timing", "lifecycle"], "code": ["x", "y", "z"],
         "severity": [0.5, 0.4, 0.3], "reason": ["甲", "乙", "丙"],
-    })
+    }).with_columns(evidence=pl.col("severity"))
     s = scoring.family_scores(pop, hits)
     a = s.filter(pl.col("project_id") == "a").row(0, named=True)
     assert a["score_timing"] == pytest.approx(1 - 0.5 * 0.6)

@@ -74,7 +74,7 @@ PLANTED = {
     ("621000", "BUNCH"): "quarter_end_bunching",
     ("620100", "ROUND"): "round_numbers",
     ("620400", "REPEAT"): "repeated_amount",
-    ("620100", "DUPA"): "duplicate_across_units",
+    ("620100", "DUPA"): "duplicate_across_units_original",   # reported first: the genuine deal, named
     ("620400", "DUPB"): "duplicate_across_units",
     ("620500", "SIMA"): "similar_project_same_investor",
     ("621000", "SIMB"): "similar_project_same_investor",
@@ -118,10 +118,13 @@ def test_each_planted_case_is_flagged_by_its_rule(result, key):
 
 def test_reasons_say_what_happened_in_chinese(result):
     def reasons(unit, pid):
-        return row(result, unit, pid)["reasons"]
+        shown = row(result, unit, pid)["reasons"]
+        assert all(re.match(r"【(强|中等|弱)证据】", r) for r in shown)
+        return [re.sub(r"^【[^】]+】", "", r) for r in shown]
 
     assert "2025年1月累计到位资金比上月减少 250 万元" in reasons("620100", "CDEC")
-    assert any("同一投资方（甲集团有限公司）在 兰州市 与 白银市 重复填报同一项目" in r for r in reasons("620100", "DUPA"))
+    assert any("同一投资方（甲集团有限公司）在 白银市 与 兰州市 重复填报同一项目" in r for r in reasons("620400", "DUPB"))
+    assert any(r.startswith("本项目与白银市的同一项目重复填报（后者填报在后）") for r in reasons("620100", "DUPA"))
     assert any("同一投资方（戊能源集团有限公司）在 天水市 与 庆阳市 有名称相近的项目" in r for r in reasons("620500", "SIMA"))
     assert "与本单位项目 SIMC“己公司食品加工园项目”投资方相同、名称相近（金额不同），请核实是否为同一项目" in reasons(
         "621000", "SIMD")
@@ -146,7 +149,7 @@ def test_a_subsidiary_claiming_its_groups_rank_is_a_weak_signal(result):
 
 
 def test_the_same_contract_outweighs_a_similar_name(result):
-    assert row(result, "620100", "DUPA")["score_duplication"] > 2 * row(result, "620500", "SIMA")["score_duplication"]
+    assert row(result, "620400", "DUPB")["score_duplication"] > 2 * row(result, "620500", "SIMA")["score_duplication"]
 
 
 def test_a_longer_dry_spell_weighs_more(result):

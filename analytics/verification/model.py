@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import rankdata
 
-from analytics.verification.rules import KEY, RuleContext, is_round, month_index, signals
+from analytics.verification.signals import KEY, RuleContext, is_round, month_index, signals
 
 FEATURES = {
     "log_signed": "签约金额",
@@ -124,6 +124,6 @@ def score(ctx: RuleContext) -> tuple[pl.DataFrame, pl.DataFrame]:
         rows.append({
             "unit_code": feats["unit_code"][int(i)], "project_id": feats["project_id"][int(i)],
             "family": "model", "code": "ecod_outlier", "severity": float((pct[i] - q) / (1 - q)),
-            "reason": f"多维特征综合异常（ECOD 得分居全省前 {1 - pct[i] + 1 / len(total):.1%}），主要因素：{factors}",
+            "reason": f"多维特征综合异常（综合异常程度居全省前 {1 - pct[i] + 1 / len(total):.1%}），主要因素：{factors}",
         })
     return feats, signals(rows)

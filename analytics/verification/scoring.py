@@ -12,13 +12,20 @@ Pages use `analytics.sampling.quarter_risk(snapshot, quarter)`, which applies th
 `project_table(projects, units, families)` ranks and filters the project list, and `digit_report(snapshot,
 quarter, test)` gives the unit digit tests for any test with their per-digit tables (observed vs expected).
 
-A family's score is the noisy-or of its hits' severities; the risk score is
-sigmoid(intercept + Σ weight_f · score_f) with the prior weights of config/sampling.toml, or weights
-re-learned from verification labels (analytics.verification.learn_weights).
+Evidence weighting. A hit's evidence is its severity times the information of its rule in the quarter:
+a rule that fires on at most `informative_rate` of the projects keeps its full severity, one that fires on a
+share b keeps log(b)/log(informative_rate) of it, so a rule firing on most projects says almost nothing
+(a likelihood ratio cannot exceed 1/b). A family's score is the noisy-or of its hits' evidence; the
+accumulated score is sigmoid(intercept + Σ weight_f · score_f) with the prior weights of config/sampling.toml,
+or weights re-learned from verification labels (analytics.verification.results.learn_weights). Decisive,
+checkable facts ([risk] decisive: a 500强 claim the year's list contradicts, the same deal in two units, …)
+are not averaged away: risk = 1 − (1 − accumulated) · Π(1 − evidence of each decisive hit), so one of them
+alone puts a project at the top. Each reason is shown with its strength in words (强/中/弱证据).
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -132,11 +139,36 @@ class RiskResult:
     weights: dict[str, float]
 
 
+STRENGTH_ZH = ((0.6, "强证据"), (0.3, "中等证据"), (0.0, "弱证据"))
+
+
+def strength_zh(evidence: float) -> str:
+    """The strength of a reason in words: 强证据 (≥ 0.6), 中等证据 (≥ 0.3), else 弱证据."""
+    return next(label for bound, label in STRENGTH_ZH if evidence >= bound)
+
+
+def strength_expr(col: str = "evidence") -> pl.Expr:
+    expr = pl.lit(STRENGTH_ZH[-1][1])
+    for bound, label in reversed(STRENGTH_ZH[:-1]):
+        expr = pl.when(pl.col(col) >= bound).then(pl.lit(label)).otherwise(expr)
+    return expr
+
+
+def weigh_evidence(hits: pl.DataFrame, population: int, settings: dict) -> pl.DataFrame:
+    """hits with `base_rate` (share of the quarter's projects the rule fires on), `information` (1 when the
+    rule is rare, → 0 as it fires on everyone) and `evidence` = severity × information."""
+    full = settings["informative_rate"]
+    rates = hits.group_by("code").agg((pl.struct(KEY).n_unique() / max(population, 1)).alias("base_rate"))
+    return hits.join(rates, on="code", how="left").with_columns(
+        information=(pl.col("base_rate").log() / math.log(full)).clip(0.0, 1.0)
+    ).with_columns(evidence=pl.col("severity").clip(0, 1) * pl.col("information"))
+
+
 def family_scores(population: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
-    """score_<family> per project: 1 − Π(1 − severity) over the family's hits (0 without hits)."""
+    """score_<family> per project: 1 − Π(1 − evidence) over the family's hits (0 without hits)."""
     per = (
         hits.group_by([*KEY, "family"])
-        .agg((1 - (1 - pl.col("severity").clip(0, 1)).product()).alias("score"))
+        .agg((1 - (1 - pl.col("evidence").clip(0, 1)).product()).alias("score"))
         .pivot(on="family", index=KEY, values="score")
     )
     for f in FAMILIES:
@@ -148,13 +180,18 @@ def family_scores(population: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _reasons(hits: pl.DataFrame, weights: dict[str, float]) -> pl.DataFrame:
-    """Reasons per project, strongest first (severity × family weight)."""
+def decisive_scores(population: pl.DataFrame, hits: pl.DataFrame, codes) -> pl.DataFrame:
+    """decisive per project: 1 − Π(1 − evidence) over its hits of the decisive rules."""
+    per = hits.filter(pl.col("code").is_in(list(codes))).group_by(KEY).agg(
+        (1 - (1 - pl.col("evidence").clip(0, 1)).product()).alias("decisive"))
+    return population.select(KEY).join(per, on=KEY, how="left").with_columns(pl.col("decisive").fill_null(0.0))
+
+
+def _reasons(hits: pl.DataFrame) -> pl.DataFrame:
+    """Reasons per project, strongest evidence first, each prefixed with its strength in words."""
     return (
-        hits.with_columns(
-            strength=pl.col("severity") * pl.col("family").replace_strict(weights, return_dtype=pl.Float64)
-        )
-        .sort([*KEY, "strength", "code"], descending=[False, False, True, False])
+        hits.sort([*KEY, "evidence", "code"], descending=[False, False, True, False])
+        .with_columns(reason=pl.format("【{}】{}", strength_expr(), pl.col("reason")))
         .group_by(KEY, maintain_order=True)
         .agg(pl.col("reason").alias("reasons"), pl.col("code").alias("reason_codes"))
     )
@@ -194,29 +231,44 @@ def unit_summary(projects: pl.DataFrame, patterns: pl.DataFrame, benford: pl.Dat
     )
 
 
-def score_projects(inputs: RiskInputs, weights: dict[str, float] | None = None,
-                   settings: dict | None = None) -> RiskResult:
-    """Score every project reported in the quarter; ValueError (Chinese) when there is none."""
+def compute_signals(inputs: RiskInputs, settings: dict | None = None) -> tuple[RuleContext, pl.DataFrame, pl.DataFrame]:
+    """(context, model features, every hit) of a quarter; ValueError (Chinese) when no project was reported."""
     settings = settings or sampling_config()["risk"]
-    weights = weights or prior_weights()
     ctx = prepare(inputs, settings)
     if ctx.population.is_empty():
         raise ValueError(f"{inputs.quarter} 没有已报送的项目，无法计算风险分")
     features, model_hits = model.score(ctx)
     hits = pl.concat([rule(ctx) for rule in rules.RULES] + [model_hits])
-    scores = family_scores(ctx.population, hits)
-    projects = (
-        ctx.population.select(
+    return ctx, features, weigh_evidence(hits, ctx.population.height, settings)
+
+
+def rank_projects(population: pl.DataFrame, hits: pl.DataFrame, weights: dict[str, float],
+                  settings: dict) -> pl.DataFrame:
+    """One row per project: identity, amounts, score_<family>, decisive, risk_score, reasons (strongest
+    first), reason_codes; sorted by risk. `hits` carry evidence (weigh_evidence)."""
+    accumulated = risk_expr(weights)
+    return (
+        population.select(
             "unit_code", "unit_name", "project_id", "project_name", "chain", "investor_name",
             "investor_uscc", "fortune500", "fund_source", "status", "signing_date", "start_date",
             "signed_amount_wan", "planned_investment_wan", "funds_quarter_wan", "funds_cum_wan",
         )
-        .join(scores, on=KEY, how="left")
-        .with_columns(risk_score=risk_expr(weights))
-        .join(_reasons(hits, weights), on=KEY, how="left")
+        .join(family_scores(population, hits), on=KEY, how="left")
+        .join(decisive_scores(population, hits, settings["decisive"]), on=KEY, how="left")
+        .with_columns(risk_score=1 - (1 - accumulated) * (1 - pl.col("decisive")))
+        .join(_reasons(hits), on=KEY, how="left")
         .with_columns(pl.col("reasons").fill_null([]), pl.col("reason_codes").fill_null([]))
         .sort(["risk_score", "unit_code", "project_id"], descending=[True, False, False])
     )
+
+
+def score_projects(inputs: RiskInputs, weights: dict[str, float] | None = None,
+                   settings: dict | None = None) -> RiskResult:
+    """Score every project reported in the quarter; ValueError (Chinese) when there is none."""
+    settings = settings or sampling_config()["risk"]
+    weights = weights or prior_weights()
+    ctx, features, hits = compute_signals(inputs, settings)
+    projects = rank_projects(ctx.population, hits, weights, settings)
     benford = rules.unit_benford(ctx)
     return RiskResult(
         quarter=inputs.quarter,

@@ -1,0 +1,70 @@
+"""Rules on the facts that decide what counts: where the money comes from (省外/境外 money counts, 省内 money
+does not) and whether a project is a 10亿元以上 project (计划总投资 ≥ 100,000 万元)."""
+from __future__ import annotations
+
+import polars as pl
+
+from analytics.verification.signals import KEY, RuleContext, emit, signals
+
+OUTSIDE = ("省外境内", "境外")
+# The administrative-division code inside a USCC (characters 3–8) of an enterprise registered in Gansu.
+GANSU_REGION = "62"
+
+
+def source_signals(ctx: RuleContext) -> pl.DataFrame:
+    """Money reported as 省外/境外 whose investor is registered in Gansu (the USCC's region code is 62), and a
+    project whose 资金来源 changes during its life into one that counts. The first has honest look-alikes (an
+    outside group investing through a Gansu-registered company), so it is of medium strength; a change of the
+    source of one signed deal is a checkable fact."""
+    pop = ctx.population
+    region = pop.filter(pl.col("fund_source").is_in(OUTSIDE)
+                        & (pl.col("investor_uscc").str.strip_chars().str.slice(2, 2) == GANSU_REGION))
+    out = [emit(region, "duplication", "source_region_mismatch", pl.lit(ctx.severity["source_region_mismatch"]),
+                pl.format("资金来源填报为{}，但投资方（{}）的统一社会信用代码显示其在甘肃省内登记，请核实资金是否来自省外",
+                          pl.col("fund_source"), pl.col("investor_name")))]
+    changes = (
+        ctx.pop_history.select("pk", "month", "fund_source", "investor_name")
+        .with_columns(prev=pl.when(pl.col("pk") == pl.col("pk").shift(1)).then(pl.col("fund_source").shift(1)))
+        .filter(pl.col("prev").is_not_null() & (pl.col("prev") != pl.col("fund_source"))
+                & pl.col("fund_source").is_in(OUTSIDE) & ~pl.col("prev").is_in(OUTSIDE))
+        .group_by("pk", maintain_order=True).first()
+        .join(pop.select("pk", *KEY), on="pk").sort(KEY)
+    )
+    out.append(emit(changes, "duplication", "source_changed", pl.lit(ctx.severity["source_changed"]),
+                    pl.format("{}年{}月起资金来源由“{}”改为“{}”（投资方 {}），同一项目资金来源改变，请核实",
+                              pl.col("month").dt.year(), pl.col("month").dt.month(), pl.col("prev"),
+                              pl.col("fund_source"), pl.col("investor_name"))))
+    return pl.concat(out) if out else signals([])
+
+
+def threshold_signals(ctx: RuleContext) -> pl.DataFrame:
+    """计划总投资 or 签约金额 raised across the 10亿元 threshold during the project's life (strong), or sitting
+    just above it when the province has more projects just above than just below (weak to medium, by how
+    lopsided the two bands are: honest amounts do not pile up on the near side of a reward threshold)."""
+    t, band = float(ctx.settings["threshold_wan"]), ctx.settings["threshold_band"]
+    h = ctx.pop_history.select(
+        "pk", "month", planned=pl.col("planned_investment_wan").cast(pl.Float64), signed="signed_f")
+    same = pl.col("pk") == pl.col("pk").shift(1)
+    raised = (
+        h.with_columns(prev_p=pl.when(same).then(pl.col("planned").shift(1)),
+                       prev_s=pl.when(same).then(pl.col("signed").shift(1)))
+        .filter(((pl.col("prev_p") < t) & (pl.col("planned") >= t)) | ((pl.col("prev_s") < t) & (pl.col("signed") >= t)))
+        .group_by("pk", maintain_order=True).first()
+        .join(ctx.population.select("pk", *KEY), on="pk").sort(KEY)
+    )
+    out = [emit(raised, "consistency", "threshold_raised", pl.lit(ctx.severity["threshold_raised"]),
+                pl.format("{}年{}月起计划总投资由 {} 万元调为 {} 万元（签约金额 {} → {} 万元），跨过 10亿元 统计门槛，请核实调整依据",
+                          pl.col("month").dt.year(), pl.col("month").dt.month(), pl.col("prev_p").round(0),
+                          pl.col("planned").round(0), pl.col("prev_s").round(0), pl.col("signed").round(0)))]
+    pop = ctx.population.with_columns(amount=pl.max_horizontal(pl.col("planned_investment_wan").cast(pl.Float64),
+                                                               pl.col("signed_f")))
+    above = pop.filter(pl.col("amount").is_between(t, t * (1 + band), closed="left"))
+    below = pop.filter(pl.col("amount").is_between(t * (1 - band), t, closed="left")).height
+    lopsided = (above.height + 1) / (below + 1)
+    if lopsided > 1:
+        sev = ctx.severity["threshold_edge"] * min(1.0, (lopsided - 1) / 3)
+        out.append(emit(above, "consistency", "threshold_edge", pl.lit(sev),
+                        pl.format("计划总投资 {} 万元，仅略高于 10亿元 统计门槛（全省高于门槛 {}% 以内的项目 {} 个，低于门槛同样幅度的 {} 个）",
+                                  pl.col("amount").round(0), pl.lit(round(band * 100)), pl.lit(above.height),
+                                  pl.lit(below))))
+    return pl.concat(out)

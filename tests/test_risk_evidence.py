@@ -1,0 +1,140 @@
+"""Evidence-weighted risk and the pattern rules (issue 16): each new rule on a planted case and on its nearest
+legitimate look-alike (which must not fire strongly), and one decisive fact alone reaching the top 5 %."""
+import datetime as dt
+import random
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from test_sampling_warehouse import UNITS, Builder, month
+
+from analytics.verification import scoring
+from warehouse import store
+
+QUARTER = "2025Q3"
+STRONG = scoring.STRENGTH_ZH[0][0]
+
+
+def change_from(b: Builder, unit: str, pid: str, start: str, **cols) -> None:
+    """From month `start` on, the project's rows carry `cols` (a figure changed mid-life)."""
+    for (u, m, _v), rows in b.rows.items():
+        if u == unit and m >= month(start) and pid in rows:
+            rows[pid].update({k: Decimal(str(v)) if k.endswith("_wan") else v for k, v in cols.items()})
+
+
+def background(b: Builder, per_unit: int, seed: int = 11) -> None:
+    """Ordinary projects: monthly funds of 0.3–4 % of the signed amount in about 60 % of the months."""
+    rng = random.Random(seed)
+    for unit in UNITS:
+        for k in range(per_unit):
+            signed = round(rng.uniform(5000, 200000), 2)
+            funds = [round(signed * rng.uniform(0.003, 0.04), 2) if rng.random() < 0.6 else 0 for _ in range(12)]
+            b.project(unit, f"B{unit[-4:]}{k:03d}", "2024-10", funds, signed=signed, planned=signed * 1.3,
+                      investor=f"背景投资{unit}{k}有限公司", name=f"{('光伏', '食品', '物流')[k % 3]}{unit}{k}号项目")
+
+
+def plant(b: Builder) -> None:
+    # funds that enter and leave: 8,000 booked in May, reversed in June (negative 本月)
+    b.project("620100", "RT", "2024-10", [120.3, 0, 95.1, 0, 88.7, 0, 101.2, 8000, -8000, 77.4, 0, 66.1])
+    # look-alike: a small correction right after, and a refund half a year after the money
+    b.project("620100", "RTX", "2024-10", [120.3, 0, 95.1, 510.5, -20.2, 0, 101.2, 0, 0, -400.1, 66.6, 80.8])
+    # money on a project not started: a fifth of the signed amount
+    b.project("620400", "BS", "2025-01", [0, 0, 0, 0, 0, 10000.5, 0, 0, 0], status="已签约未开工", signed=50000,
+              planned=60000, signing_date=dt.date(2024, 12, 1))
+    # look-alike: a 2 % deposit before construction
+    b.project("620400", "BSX", "2025-01", [0, 0, 0, 0, 0, 1000.5, 0, 0, 0], status="已签约未开工", signed=50000,
+              planned=60000, signing_date=dt.date(2024, 12, 1))
+    # the same deal in a second unit: new id, new signing date, other place name, amounts +6 %
+    funds = [310.2, 0, 150.7, 120.1, 0, 99.9, 80.3, 0, 70.1]
+    b.project("620100", "DUP1", "2025-01", funds, investor="庚新能源集团有限公司", uscc="91440300MA5FXXXX11",
+              name="兰州市庚新能源风电装备制造基地项目", signed=80000, signing_date=dt.date(2024, 12, 20))
+    b.project("620500", "DUP2", "2025-03", [round(f * 1.06, 2) for f in funds[2:]], investor="庚新能源集团有限公司",
+              uscc="91440300MA5FXXXX11", name="天水市庚新能源风电装备制造基地（二期）项目", signed=84800,
+              signing_date=dt.date(2025, 2, 27))
+    # look-alike: the same group repeats a template project in another county, similar size, its own money
+    b.project("620100", "TPL1", "2025-01", [55.5, 0, 66.6, 0, 44.4, 0, 33.3, 0, 22.2], investor="辛物流有限公司",
+              uscc="91440300MA5FXXXX12", name="榆中县辛物流冷链仓储中心项目", signed=30000)
+    b.project("621000", "TPL2", "2025-02", [0, 12.5, 0, 91.2, 17.3, 0, 5.5, 0], investor="辛物流有限公司",
+              uscc="91440300MA5FXXXX12", name="庆城县辛物流冷链仓储中心项目", signed=31500)
+    # 资金来源 changed mid-life into one that counts
+    b.project("620500", "SRC", "2024-10", [60.1, 0, 70.2, 0, 80.3, 0, 90.4, 0, 50.5, 0, 40.6, 30.7],
+              fund_source="省内市州外")
+    change_from(b, "620500", "SRC", "2025-06", fund_source="省外境内")
+    # 计划总投资 raised across the 10亿 threshold; look-alike: a project far above it all along
+    b.project("621000", "THR", "2024-10", [60.1, 0, 70.2, 0, 80.3, 0, 90.4, 0, 50.5, 0, 40.6, 30.7],
+              signed=90000, planned=95000)
+    change_from(b, "621000", "THR", "2025-06", planned_investment_wan=101000)
+    b.project("621000", "BIG", "2024-10", [1860.1, 0, 2170.2, 0, 2480.3, 0, 2790.4, 0, 1550.5, 0, 1240.6, 930.7],
+              signed=250000, planned=300000)
+    # token money keeping a large 在建 project alive; look-alike: a small project with small, ordinary sums
+    b.project("620400", "TOK", "2025-01", [12.1, 5.3, 8.8, 3.2, 9.9, 6.1, 4.4, 7.7, 2.5], signed=200000)
+    b.project("620400", "TOKX", "2025-01", [12.1, 5.3, 8.8, 3.2, 9.9, 6.1, 4.4, 7.7, 2.5], signed=1500,
+              planned=1800)
+    # one decisive fact on an otherwise ordinary project: a 500强 claim the year's list does not support
+    b.project("620500", "F500", "2025-01", [144.4, 0, 133.3, 0, 122.2, 0, 111.1, 0, 99.9], fortune500="世界500强",
+              signed=3000, planned=3600)
+    b.warn("620500", "2025-09", "F500", "five_hundred_unverified", "投资方不在 2025 年世界500强名录中")
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    b = Builder(tmp_path_factory.mktemp("evidence") / "w.duckdb")
+    background(b, per_unit=60)
+    plant(b)
+    return scoring.score_projects(scoring.load_inputs(store.current_snapshot(b.write()), QUARTER))
+
+
+def hits(result, pid: str) -> pl.DataFrame:
+    return result.signals.filter(pl.col("project_id") == pid)
+
+
+def strongest(result, pid: str, code: str) -> float:
+    h = hits(result, pid).filter(pl.col("code") == code)
+    return float(h["evidence"].max()) if h.height else 0.0
+
+
+@pytest.mark.parametrize("planted, lookalike, code", [
+    ("RT", "RTX", "funds_round_trip"),
+    ("BS", "BSX", "funds_before_start"),
+    ("DUP2", "TPL2", "duplicate_across_units"),
+    ("SRC", "BIG", "source_changed"),
+    ("THR", "BIG", "threshold_raised"),
+    ("TOK", "TOKX", "token_funds"),
+])
+def test_rule_fires_strongly_on_the_pattern_and_not_on_its_look_alike(result, planted, lookalike, code):
+    assert strongest(result, planted, code) >= STRONG
+    look = hits(result, lookalike)
+    assert code not in look["code"].to_list()
+    decisive = look.filter(pl.col("code").is_in(scoring.sampling_config()["risk"]["decisive"]))
+    assert decisive.is_empty(), decisive.select("code", "evidence", "reason").rows()
+
+
+def test_a_copy_is_found_by_the_deal_not_by_its_dates(result):
+    """DUP2 took a new id, a new signing date, another place name and +6 % amounts: the later-reported copy
+    is the strong signal, the genuine first project gets only a weak note naming it."""
+    copy = hits(result, "DUP2").filter(pl.col("code") == "duplicate_across_units").row(0, named=True)
+    assert "DUP1" in copy["reason"] and "本项目填报不早于对方" in copy["reason"]
+    assert strongest(result, "DUP1", "duplicate_across_units") == 0
+    assert 0 < strongest(result, "DUP1", "duplicate_across_units_original") < 0.6
+    # the template look-alike is a medium hint at most, never a decisive duplicate
+    assert 0 < strongest(result, "TPL2", "similar_deal") < STRONG
+
+
+def test_one_decisive_fact_alone_puts_a_project_in_the_top_five_percent(result):
+    ranked = scoring.project_table(result.projects)
+    f500 = ranked.filter(pl.col("project_id") == "F500").row(0, named=True)
+    assert [c for c in f500["reason_codes"] if c != "ecod_outlier"] == ["five_hundred_unverified"]
+    assert f500["risk_rank"] <= 0.05 * ranked.height
+    assert f500["reasons"][0].startswith("【强证据】")
+
+
+def test_a_signal_on_most_projects_says_almost_nothing():
+    pop = pl.DataFrame({"unit_code": ["1"] * 100, "project_id": [f"p{i}" for i in range(100)]})
+    rows = [{"unit_code": "1", "project_id": f"p{i}", "family": "duplication", "code": "everywhere",
+             "severity": 0.9, "reason": "甲"} for i in range(90)]
+    rows.append({"unit_code": "1", "project_id": "p95", "family": "duplication", "code": "rare",
+                 "severity": 0.9, "reason": "乙"})
+    weighed = scoring.weigh_evidence(pl.DataFrame(rows), pop.height, scoring.sampling_config()["risk"])
+    evidence = dict(weighed.group_by("code").agg(pl.col("evidence").max()).iter_rows())
+    assert evidence["everywhere"] < 0.05 and evidence["rare"] == pytest.approx(0.9)
+    assert [scoring.strength_zh(e) for e in (0.9, 0.45, 0.1)] == ["强证据", "中等证据", "弱证据"]
