@@ -1,4 +1,4 @@
-"""`python -m analytics` (CONTRACT.md §3): rank, publish, sample, document.
+"""`python -m analytics` (docs/CONTRACT.md §3): rank, publish, sample, document.
 
     python -m analytics rank --quarter 2025Q3 [--format table|csv|json] [--group ID] [--weights expert|entropy|critic]
     python -m analytics publish --quarter 2025Q3 --by NAME [--note TEXT] [--incomplete-reason TEXT] [--group ID]

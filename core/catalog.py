@@ -1,7 +1,7 @@
 """The catalogue read from config/: assessed units and their counties, chains, loading rules.
 
 The single place that knows unit codes, names and aliases, the chain list and the value sets of
-the submission template (CONTRACT.md §1). Everything is data in config/*.toml; this module only reads it.
+the submission template (docs/CONTRACT.md §1). Everything is data in config/*.toml; this module only reads it.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Loading monthly submission files and reference lists into the warehouse (CONTRACT.md §1–§3).
+"""Loading monthly submission files and reference lists into the warehouse (docs/CONTRACT.md §1–§3).
 
 read (xlsx/csv -> cell texts with Excel row numbers) -> parse (numbers, dates, months, USCC) -> validate
 (file rejection, row quarantine, warnings) -> load (one transaction per file, versions, audit) -> report.

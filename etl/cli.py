@@ -1,4 +1,4 @@
-"""`python -m etl`: demo data, loading submissions, loading reference lists (CONTRACT.md §3).
+"""`python -m etl`: demo data, loading submissions, loading reference lists (docs/CONTRACT.md §3).
 
 Exit codes: 0 success; 2 some input rejected (a file rejected, or rows quarantined), the rest done; 1 failure.
 """

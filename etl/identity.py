@@ -1,4 +1,4 @@
-"""A file's identity (CONTRACT.md §1): its one 报送单位 and its one 统计月份, or the reason the file is rejected."""
+"""A file's identity (docs/CONTRACT.md §1): its one 报送单位 and its one 统计月份, or the reason the file is rejected."""
 from __future__ import annotations
 
 import datetime as dt
@@ -30,7 +30,7 @@ _month_of_text = lru_cache(maxsize=1024)(parse_month)
 
 
 def file_identity(raw: RawTable) -> tuple[catalog.Unit, dt.date]:
-    """The one 报送单位 and 统计月份 of the file, or FileRejected (CONTRACT.md §1)."""
+    """The one 报送单位 and 统计月份 of the file, or FileRejected (docs/CONTRACT.md §1)."""
     n = raw.rows_input
     units, months = _first_rows(raw.frame, ("unit", "month"))
     if not units:

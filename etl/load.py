@@ -1,4 +1,4 @@
-"""Loading monthly submissions into the warehouse (CONTRACT.md §1 "Versions").
+"""Loading monthly submissions into the warehouse (docs/CONTRACT.md §1 "Versions").
 
 `load_files` holds the writer once for a batch and runs ONE transaction per file: a file is loaded whole or not at
 all, and a crash mid-file leaves the warehouse as it was. `validate_file` is the same evaluation as a dry run

@@ -1,4 +1,4 @@
-"""Cell parsing (CONTRACT.md §1 "Numbers" and "Dates"): vectorised polars expressions, usable per value too.
+"""Cell parsing (docs/CONTRACT.md §1 "Numbers" and "Dates"): vectorised polars expressions, usable per value too.
 
 Every parser takes the cell text as the reader produced it (see etl.read) and returns a typed value, or null when
 the text is not a valid value of that type. The per-value functions evaluate the very same expressions on a

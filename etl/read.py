@@ -1,4 +1,4 @@
-"""Reading submission files (CONTRACT.md §1): xlsx or csv -> one frame of cell texts with Excel row numbers.
+"""Reading submission files (docs/CONTRACT.md §1): xlsx or csv -> one frame of cell texts with Excel row numbers.
 
 Every cell is read as the text the user sees (date cells as ISO dates, numeric cells as their number text),
 stripped of surrounding spaces; whitespace-only cells are null. The header is the first row holding the

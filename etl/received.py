@@ -1,4 +1,4 @@
-"""When a file counts as received (CONTRACT.md §1 "Versions"): received times, the manifest, the deadline."""
+"""When a file counts as received (docs/CONTRACT.md §1 "Versions"): received times, the manifest, the deadline."""
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,4 @@
-"""三个500强 reference lists (CONTRACT.md §2): validate a list file and load it, replacing each (名录, 年度) it holds.
+"""三个500强 reference lists (docs/CONTRACT.md §2): validate a list file and load it, replacing each (名录, 年度) it holds.
 
 A list is loaded whole or not at all: any invalid row rejects the file (a half-loaded list would make the
 "500强 claim not on the list" warning wrong). The load is one transaction and leaves a `load_audit` row.

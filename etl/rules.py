@@ -1,4 +1,4 @@
-"""Row rules of CONTRACT.md §1 as polars expressions: what quarantines a row, what warns about it.
+"""Row rules of docs/CONTRACT.md §1 as polars expressions: what quarantines a row, what warns about it.
 
 Each rule is a mask over the batch frame (every file's rows stacked, `FILE` telling them apart) plus the fields of
 its issue, evaluated only on the flagged rows. Messages are Chinese and name the Excel row, the column and the

@@ -1,4 +1,4 @@
-"""Validation of one submission (CONTRACT.md §1 "What bad input gets"): file rejection, row quarantine, warnings.
+"""Validation of one submission (docs/CONTRACT.md §1 "What bad input gets"): file rejection, row quarantine, warnings.
 
 `file_identity` (etl.identity) decides the file's 报送单位 and 统计月份 (or rejects the file); `validate_batch` runs
 every row rule (etl.rules) as a polars expression over the rows of many files at once (one pass per batch, not per
@@ -81,7 +81,7 @@ class Validated:
 # --------------------------------------------------------------------------- whole files
 
 def validate_rows(raw: RawTable, unit: catalog.Unit, month: dt.date, context: Context | None = None) -> Validated:
-    """Apply every row rule of CONTRACT.md §1 to a file whose unit and month are known."""
+    """Apply every row rule of docs/CONTRACT.md §1 to a file whose unit and month are known."""
     return validate_batch([Submission(raw, unit, month, context or Context())])[0]
 
 

@@ -133,7 +133,7 @@ st.caption(f"{quarter_zh}报送的 {result.projects.height:,} 个项目逐一计
            "每个信号都附中文说明并标明强、中等、弱证据。风险分只用于安排核查，不代表已认定数据有误。")
 if user.can("manage_accounts"):
     with st.expander("技术信息"):
-        st.markdown("- 风险分：各类信号得分按权重经 logistic 函数累计，强证据按 noisy-OR 合并（见 METHODS.md §2）。\n"
+        st.markdown("- 风险分：各类信号得分按权重经 logistic 函数累计，强证据按 noisy-OR 合并（见 docs/METHODS.md §2）。\n"
                     "- 模型综合异常：ECOD 经验分布异常检测。\n"
                     "- 本福特检验符合程度：Nigrini MAD 界限。\n"
                     "- 样本量：AICPA 属性抽样与金额单位抽样公式（与 jfa 相同）。")

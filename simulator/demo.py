@@ -10,7 +10,7 @@ and receive money month by month. The simulation starts three years before `star
 carry the stock of older projects. To keep the default demo near 200,000 project-month rows it models fewer, larger
 projects than Gansu really signs (~3,100 a year at the 2024 level instead of ~5,300, each ~1.7× as large); amounts
 are then calibrated per (unit, signing year) so that every unit's yearly 到位资金 (省外境内 + 境外) matches its share
-of the published province totals (DOMAIN.md). `scale` multiplies the number of projects and the totals alike
+of the published province totals (docs/DOMAIN.md). `scale` multiplies the number of projects and the totals alike
 (scale 5 gives ~1,000,000 rows for benchmarks).
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ HEADERS = tuple(c.header for c in SUBMISSION_COLUMNS)
 MONEY_COLUMNS = (C_SIGNED, C_PLANNED, C_FUNDS, C_CUM)
 
 # ----------------------------------------------------------------------------------------------- calibration
-# Province 到位资金, 亿元 (DOMAIN.md). 2025: the full year consistent with Q1–Q3 7170.91; later years +15 %.
+# Province 到位资金, 亿元 (docs/DOMAIN.md). 2025: the full year consistent with Q1–Q3 7170.91; later years +15 %.
 PUBLISHED_FUNDS_YI = {2020: 3001.07, 2021: 3417.54, 2022: 4138.41, 2023: 5846.36, 2024: 7969.9, 2025: 9300.0}
 GROWTH_AFTER_PUBLISHED = 0.15
 # Share of a year's 到位资金 per month: small January–February, quarter-end months and December large
@@ -68,7 +68,7 @@ SHARE_YEARS = (2023, 2024, 2025)
 
 # Signings at the 2024 level (scale 1.0); counts grow with the square root of the funds level.
 REGULAR_PER_YEAR = 3000
-# 10亿元以上 projects (计划总投资 ≥ 100,000 万元): 19 signed Jan–Apr 2024 (DOMAIN.md) → 65.5 a year at the 2024 level.
+# 10亿元以上 projects (计划总投资 ≥ 100,000 万元): 19 signed Jan–Apr 2024 (docs/DOMAIN.md) → 65.5 a year at the 2024 level.
 MAJOR_PER_YEAR = 19 / sum(SIGN_SEASON[:4])
 MAJOR_WAN = 100_000
 REGULAR_MEDIAN_WAN = 36_000  # planned investment of a regular project at the 2024 level

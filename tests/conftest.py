@@ -30,7 +30,7 @@ def frozen_today(monkeypatch):
 
 @pytest.fixture
 def contract_headers() -> list[str]:
-    """The 22 column headers of CONTRACT.md §1, in order."""
+    """The 22 column headers of docs/CONTRACT.md §1, in order."""
     return list(HEADERS)
 
 

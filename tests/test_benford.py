@@ -17,7 +17,7 @@ from analytics.verification.benford import (
     first_two_digits,
 )
 
-# METHODS.md "Benford facts", first digits 1–9.
+# docs/METHODS.md "Benford facts", first digits 1–9.
 FIRST_DIGIT_FACTS = [0.30103, 0.17609, 0.12494, 0.09691, 0.07918, 0.06695, 0.05799, 0.05115, 0.04576]
 
 

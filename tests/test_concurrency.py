@@ -1,4 +1,4 @@
-"""One writer, many readers (ARCHITECTURE.md): readers in other processes query snapshots continuously while files
+"""One writer, many readers (docs/DEVELOPING.md): readers in other processes query snapshots continuously while files
 load; zero errors, and every observation equals a state after a whole number of loads — never a mixture."""
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ import pytest
 from simulator import demo
 
 TODAY = "2026-11-27"
-# CONTRACT.md §1, written out on purpose (not imported from the reader).
+# docs/CONTRACT.md §1, written out on purpose (not imported from the reader).
 CONTRACT_HEADERS = (
     "报送单位", "统计月份", "项目编号", "项目名称", "所在县区", "所属产业链", "投资方名称", "投资方统一社会信用代码",
     "投资方来源地", "三个500强类别", "资金来源", "项目类型", "签约日期", "签约金额（万元）", "计划总投资（万元）",
@@ -32,7 +32,7 @@ STATUSES = {"已签约未开工", "在建", "已投产", "停滞", "终止"}
 COUNTED = {"省外境内", "境外"}
 FILE_NAME = re.compile(r"^(\d{6})_([^_]+)_(\d{4}-\d{2})(_v2)?\.(xlsx|csv)$")
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-# Published province 到位资金, 亿元 (DOMAIN.md).
+# Published province 到位资金, 亿元 (docs/DOMAIN.md).
 PUBLISHED = {2023: 5846.36, 2024: 7969.9}
 
 

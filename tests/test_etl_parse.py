@@ -1,4 +1,4 @@
-"""Cell parsing: numbers, dates, months, USCC check digits (CONTRACT.md §1), by example and by property."""
+"""Cell parsing: numbers, dates, months, USCC check digits (docs/CONTRACT.md §1), by example and by property."""
 import datetime as dt
 import re
 from decimal import ROUND_HALF_EVEN, Decimal

@@ -1,4 +1,4 @@
-"""三个500强 reference lists (CONTRACT.md §2): validation, replace-on-reload, audit."""
+"""三个500强 reference lists (docs/CONTRACT.md §2): validation, replace-on-reload, audit."""
 import pytest
 
 from etl.reference import load_five_hundred

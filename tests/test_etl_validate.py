@@ -1,4 +1,4 @@
-"""Validation rules of CONTRACT.md §1: file rejections, row quarantine, warnings — one test per rule."""
+"""Validation rules of docs/CONTRACT.md §1: file rejections, row quarantine, warnings — one test per rule."""
 import datetime as dt
 import json
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""`python -m analytics rank | publish | sample` (CONTRACT.md §3)."""
+"""`python -m analytics rank | publish | sample` (docs/CONTRACT.md §3)."""
 from __future__ import annotations
 
 import csv

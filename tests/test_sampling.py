@@ -18,8 +18,8 @@ from analytics.verification.scoring import SCORE_COLUMNS, sampling_config
 
 
 @pytest.mark.parametrize("conf, tol, exp, n", [
-    (0.95, 0.05, 0.00, 59),    # METHODS.md
-    (0.95, 0.10, 0.00, 29),    # METHODS.md
+    (0.95, 0.05, 0.00, 59),    # docs/METHODS.md
+    (0.95, 0.10, 0.00, 29),    # docs/METHODS.md
     (0.95, 0.05, 0.01, 93),    # AICPA table
     (0.90, 0.05, 0.00, 45),    # AICPA table
     (0.90, 0.10, 0.00, 22),    # AICPA table

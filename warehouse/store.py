@@ -1,4 +1,4 @@
-"""One door for writes, read-only snapshots for readers (ARCHITECTURE.md "One door for writes").
+"""One door for writes, read-only snapshots for readers (docs/DEVELOPING.md "One door for writes").
 
 Writers call `write_transaction(path)`: it takes an OS file lock, opens the warehouse read-write, applies
 pending migrations, runs the caller's work in ONE transaction, and after commit publishes a serving snapshot:
@@ -44,7 +44,7 @@ class SnapshotNotPublished(Exception):
 
 
 def warehouse_path(path: str | os.PathLike | None = None) -> Path:
-    """--warehouse PATH, else $WAREHOUSE, else data/warehouse.duckdb (CONTRACT.md §3)."""
+    """--warehouse PATH, else $WAREHOUSE, else data/warehouse.duckdb (docs/CONTRACT.md §3)."""
     return Path(path or os.environ.get("WAREHOUSE") or DEFAULT_WAREHOUSE)
 
 

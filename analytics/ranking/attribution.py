@@ -1,4 +1,4 @@
-"""Why a unit's score changed between two quarters: its own indicators versus the reference (METHODS.md §1)."""
+"""Why a unit's score changed between two quarters: its own indicators versus the reference (docs/METHODS.md §1)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Quarterly composite ranking engine (METHODS.md §1): normalise → weight → aggregate → rank → robustness.
+"""Quarterly composite ranking engine (docs/METHODS.md §1): normalise → weight → aggregate → rank → robustness.
 
 Pure functions over the quarter's indicator values (`analytics.indicators.IndicatorValues`, polars frames) and the
 indicator config; numpy only inside the scoring math. `rank_quarter(snapshot, quarter)` reads the warehouse and
@@ -100,7 +100,7 @@ class Ranking:
         return self.inputs.units.filter(~pl.col("complete")).select("unit_code", "unit_name", "missing_months")
 
     def records(self) -> list[dict]:
-        """The contract's JSON records (CONTRACT.md §3), by rank."""
+        """The contract's JSON records (docs/CONTRACT.md §3), by rank."""
         cols = ["unit_code", "unit_name", "score", "rank", "rank_median", "rank_q05", "rank_q95", "complete", "flags"]
         return self.table.select(cols).to_dicts()
 

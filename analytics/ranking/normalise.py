@@ -1,4 +1,4 @@
-"""Normalisers: an indicator's raw values onto a 0–100 scale (METHODS.md §1)."""
+"""Normalisers: an indicator's raw values onto a 0–100 scale (docs/METHODS.md §1)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Benford digit tests (METHODS.md "Benford facts"): first, second and first-two digits.
+"""Benford digit tests (docs/METHODS.md "Benford facts"): first, second and first-two digits.
 
 Stable API: `digit_test(values, test="first"|"second"|"first_two")` returns a `DigitTest` with n, mad, chi2,
 p_value, conformity (Nigrini's MAD bands) and a per-digit table. Values ≤ 0 and below 10 (and missing values)
@@ -24,7 +24,7 @@ MAD_BANDS = {
     "second": (0.008, 0.010, 0.012),
     "first_two": (0.0012, 0.0018, 0.0022),
 }
-# Below about this many values a digit test says little (METHODS.md).
+# Below about this many values a digit test says little (docs/METHODS.md).
 MIN_INFORMATIVE_N = 300
 
 

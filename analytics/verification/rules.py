@@ -1,4 +1,4 @@
-"""The risk rules of 抽样核查 (METHODS.md §2), one module per rule family, gathered here.
+"""The risk rules of 抽样核查 (docs/METHODS.md §2), one module per rule family, gathered here.
 
     signals.py          the signals frame, RuleContext, formatting
     rules_records.py    the reported money and the loader's warnings (consistency, invalid USCC, 500强 claims)

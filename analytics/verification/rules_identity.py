@@ -21,7 +21,7 @@ def company_stem(name: str) -> str:
 
 def listed_parent(investor: str, stems: list[str]) -> str | None:
     """The listed group an unlisted investor's name starts with (e.g. '杭州利龙庆阳投资有限公司' under
-    '杭州利龙'), i.e. a probable subsidiary: DOMAIN.md's configurable group-vs-subsidiary rule."""
+    '杭州利龙'), i.e. a probable subsidiary: docs/DOMAIN.md's configurable group-vs-subsidiary rule."""
     plain = re.sub(r"[\s\W_]", "", investor or "")
     return next((stem for stem in stems if plain.startswith(stem) and plain != stem), None)
 

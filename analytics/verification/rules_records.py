@@ -31,7 +31,7 @@ STATE_WARNINGS = {"uscc_check_digit", "five_hundred_unverified", "cum_above_sign
 
 
 def warning_signals(ctx: RuleContext) -> pl.DataFrame:
-    """The loader's row warnings (CONTRACT.md §1): consistency, invalid USCC, unlisted 500强 claims.
+    """The loader's row warnings (docs/CONTRACT.md §1): consistency, invalid USCC, unlisted 500强 claims.
 
     An unlisted 500强 claim by an investor whose name starts with a listed group's name is most likely a
     subsidiary claiming its group's rank (allowed or not by the group rule): a weak signal, said so."""

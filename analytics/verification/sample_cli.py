@@ -1,4 +1,4 @@
-"""`python -m analytics sample` (CONTRACT.md §3): draw and record a verification sample, or import its results.
+"""`python -m analytics sample` (docs/CONTRACT.md §3): draw and record a verification sample, or import its results.
 
     python -m analytics sample --quarter 2025Q3 --size 280 --seed 42 --out 核查清单.xlsx [--by 张三] [--lambda 0.8]
     python -m analytics sample --results 已填写的核查清单.xlsx [--by 张三]

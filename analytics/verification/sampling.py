@@ -1,4 +1,4 @@
-"""Verification sample design (METHODS.md §3): sample sizes, a two-stratum risk-weighted probability sample,
+"""Verification sample design (docs/METHODS.md §3): sample sizes, a two-stratum risk-weighted probability sample,
 recording (never rewritten) and the work list the third-party firm receives.
 
 Design, for a requested size n:

@@ -1,4 +1,4 @@
-"""Risk scores for 抽样核查: rule families plus the ECOD model, combined per project (METHODS.md §2).
+"""Risk scores for 抽样核查: rule families plus the ECOD model, combined per project (docs/METHODS.md §2).
 
     inputs = load_inputs(snapshot, "2025Q3")
     result = score_projects(inputs)

@@ -1,4 +1,4 @@
-"""The common ground of the risk rules (METHODS.md §2): families, the signals frame, the rule context and
+"""The common ground of the risk rules (docs/METHODS.md §2): families, the signals frame, the rule context and
 the formatting every rule's Chinese reason uses.
 
 Every rule returns a signals frame (SIGNAL_SCHEMA): one row per hit with the project, its family, a machine

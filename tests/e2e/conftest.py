@@ -1,6 +1,6 @@
 """Browser end-to-end fixtures: a demo warehouse, the real Streamlit server, Debian's Chromium via Playwright.
 
-Never downloads a browser (ARCHITECTURE.md): Chromium comes from Debian (`apt-get install chromium`).
+Never downloads a browser (docs/DEVELOPING.md): Chromium comes from Debian (`apt-get install chromium`).
 When it is missing, the whole suite is skipped with a clear reason.
 """
 from __future__ import annotations
