@@ -1,0 +1,160 @@
+"""Every level the policy holds responsible: county and chain rankings on a hand-made warehouse (issue 14).
+
+兰州市 reports projects in 城关区, 七里河区, 榆中县 and one without 所在县区 (市州本级); 白银市 in 白银区 and 靖远县.
+Every figure asserted below is worked out by hand from those rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from test_ranking_warehouse import HandWarehouse, month, project, small_config
+
+from analytics.ranking import levels
+from analytics.ranking.levels import LevelError, entities, level_config, rank_level
+from core import catalog, config
+from warehouse import store
+from warehouse.queries import levels as lq
+
+LANZHOU, BAIYIN = "620100", "620400"
+CHENGGUAN, QILIHE, YUZHONG, BAIYIN_QU, JINGYUAN = "620102", "620103", "620123", "620402", "620421"
+
+
+def _rows(unit: str, m: int) -> list[dict]:
+    """A month of each unit: fixed monthly funds per project, so year-to-date sums are easy by hand."""
+    if unit == LANZHOU:
+        return [
+            project("LZ-1", county="城关区", chain="新材料", funds_month_wan="100.1234", funds_cum_wan=100 * m,
+                    planned_investment_wan="150000", signing_date=dt.date(2025, 1, 8), is_high_tech=True),
+            project("LZ-2", county="七里河区", chain="文化旅游", funds_month_wan="50", funds_cum_wan=50 * m,
+                    status="已签约未开工", start_date=None, signing_date=dt.date(2024, 1, 8)),
+            project("LZ-3", county="榆中县", chain="新材料", funds_month_wan="20.0001", funds_cum_wan=20 * m,
+                    fortune500="世界500强", signing_date=dt.date(2025, 2, 1)),
+            project("LZ-4", county=None, chain="其他", funds_month_wan="7.5", funds_cum_wan="7.5"),
+            # 省内市州外 money does not count toward 到位资金, at any level
+            project("LZ-5", county="城关区", chain="新材料", fund_source="省内市州外", funds_month_wan="999"),
+        ]
+    return [
+        project("BY-1", county="白银区", chain="石化化工", funds_month_wan="300", funds_cum_wan=300 * m,
+                planned_investment_wan="200000", signing_date=dt.date(2025, 3, 1)),
+        project("BY-2", county="靖远县", chain="新材料", funds_month_wan="10", funds_cum_wan=10 * m),
+    ]
+
+
+@pytest.fixture(scope="module")
+def snap(tmp_path_factory):
+    wh = HandWarehouse(tmp_path_factory.mktemp("levels") / "wh.duckdb")
+    for unit in (LANZHOU, BAIYIN):
+        for y, last in ((2024, 12), (2025, 9)):
+            for m in range(1, last + 1):
+                wh.submit(unit, month(y, m), _rows(unit, m))
+    return wh.write()
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return small_config(units=(LANZHOU, BAIYIN))
+
+
+def test_the_86_counties_have_codes_of_their_own_unit():
+    counties = catalog.counties()
+    assert len(counties) == 86 and len({c.code for c in counties}) == 86
+    assert all(c.code[:4] == c.unit_code[:4] for c in counties)
+    assert catalog.county_code("620800", "华亭市") == "620881"
+    assert catalog.counties_of("620200") == () and catalog.counties_of("620171") == ()
+
+
+def test_a_county_code_of_another_unit_is_refused_in_chinese(tmp_path):
+    text = (config.CONFIG_DIR / "units.toml").read_text(encoding="utf-8").replace('"城关区" = "620102"',
+                                                                                  '"城关区" = "620402"')
+    with pytest.raises(config.ConfigError) as e:
+        config.parse_model(text, catalog._UnitsFile, "单位配置", "units.toml")
+    assert "城关区" in str(e.value) and "6201" in str(e.value)
+
+
+def test_county_funds_sum_exactly_to_the_units_figure(snap):
+    """Σ over a unit's counties (plus the rows without 所在县区) = mart_unit_month, to the last 0.0001 万元."""
+    parts = lq.part_months(snap, [LANZHOU, BAIYIN], month(2025, 1), month(2025, 9), "county")
+    units = store.frame(snap, "SELECT unit_code, month, funds_month_wan FROM mart_unit_month "
+                              "WHERE month >= DATE '2025-01-01'")
+    summed = parts.group_by("unit_code", "month").agg(pl.col("funds_month_wan").sum())
+    joined = units.join(summed, on=["unit_code", "month"], suffix="_parts")
+    assert joined.height == 18
+    assert all(Decimal(a) == Decimal(b) for a, b in zip(joined["funds_month_wan"], joined["funds_month_wan_parts"]))
+    chengguan = parts.filter((pl.col("part") == "城关区") & (pl.col("month") == month(2025, 9)))
+    assert chengguan["funds_month_wan"].item() == Decimal("100.1234")  # 省内市州外 999 not counted
+
+
+def test_county_ranking_within_one_unit(snap, cfg):
+    r = rank_level(snap, "2025Q3", "county", LANZHOU, config=cfg)
+    t = r.table
+    assert set(t["unit_code"]) == {c.code for c in catalog.counties_of(LANZHOU)}
+    assert set(t["parent_code"]) == {LANZHOU} and set(t["parent_name"]) == {"兰州市"}
+    assert r.group_name == "兰州市各县（市、区）"
+    # 城关区 has the 10亿元以上 project, 榆中县 the 500强 investor; counties without projects still rank (zeros)
+    assert t.filter(pl.col("unit_code") == CHENGGUAN)["rank"].item() == 1
+    board = r.indicator_board("major_projects")
+    assert board.filter(pl.col("unit_code") == CHENGGUAN)["value"].item() == 1.0
+    assert r.indicator_board("fortune500").filter(pl.col("unit_code") == YUZHONG)["value"].item() == 1.0
+    # the county system has no task completion: no county is assigned a task
+    assert "task_completion" not in r.indicators["indicator_id"].to_list()
+    assert abs(sum(r.applied_weights.values()) - 1) < 1e-12
+    assert any("县区没有下达任务" in n for n in r.notes)
+    # contributions still add up to the score
+    for row in t.filter(pl.col("ranked")).iter_rows(named=True):
+        c = r.contributions.filter(pl.col("unit_code") == row["unit_code"])["contribution"].sum()
+        assert abs(c - row["score"]) < 1e-9
+
+
+def test_county_ranking_province_wide_ranks_every_county_with_its_parent(snap, cfg):
+    r = rank_level(snap, "2025Q3", "county", config=cfg)
+    assert r.table.height == 86
+    by = {row["unit_code"]: row for row in r.table.iter_rows(named=True)}
+    assert by[JINGYUAN]["parent_code"] == BAIYIN and by[CHENGGUAN]["parent_code"] == LANZHOU
+    # a county of a unit with no submissions has no data: flagged, not ranked
+    assert by["620302"]["ranked"] is False and "无任何指标数据" in by["620302"]["flags"]
+    # 白银区's yoy growth by hand: Jan–Sep 2025 = 2700, same period 2024 = 2700 -> 0 %
+    yoy = r.indicator_board("funds_yoy").filter(pl.col("unit_code") == BAIYIN_QU)
+    assert yoy["value"].item() == 0.0
+
+
+def test_chain_ranking_with_lead_departments(snap, cfg):
+    r = rank_level(snap, "2025Q3", "chain", config=cfg)
+    t = r.table
+    assert t.height == 14 and set(t["parent_code"]) == {"620000"}
+    new_materials = catalog.resolve_chain("新材料")
+    code = next(c.code for c in catalog.chain_entries() if c.name == new_materials)
+    row = t.filter(pl.col("unit_code") == code).row(0, named=True)
+    assert row["unit_name"] == "新材料" and row["lead_department"]
+    # the chain ranking needs all 15 units' reports: with 2 of 15 in, every chain is flagged incomplete
+    assert row["complete"] is False and "数据不完整" in row["flags"]
+    assert "key_chain_share" not in r.indicators["indicator_id"].to_list()
+    assert any("暂定" in n for n in r.notes)
+    # 新材料 arrival rate by hand, latest month Sep: cum (100·9 + 20·9 + 10·9) / signed (3 × 1000) = 39 %
+    arrival = r.indicator_board("arrival_rate").filter(pl.col("unit_code") == code)["value"].item()
+    assert arrival == pytest.approx((900 + 180 + 90) / 3000 * 100)
+
+
+def test_bad_requests_are_refused_in_chinese(snap, cfg):
+    with pytest.raises(LevelError, match="未知的考核层级"):
+        rank_level(snap, "2025Q3", "town", config=cfg)
+    with pytest.raises(LevelError, match="没有下辖县区"):
+        entities("county", "嘉峪关")
+    with pytest.raises(LevelError, match="未知的单位"):
+        entities("county", "999999")
+    with pytest.raises(LevelError, match="只用于县区排名"):
+        entities("chain", LANZHOU)
+
+
+def test_a_level_indicator_that_needs_unit_facts_is_refused_with_its_line(tmp_path, cfg):
+    text = (config.CONFIG_DIR / "levels.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "levels.toml"
+    bad.write_text(text.replace('indicators = ["funds_yoy", "major_projects", "fortune500", "high_tech_share", '
+                                '"key_chain_share"', 'indicators = ["task_completion", "major_projects", "fortune500", '
+                                '"high_tech_share", "key_chain_share"'), encoding="utf-8")
+    with pytest.raises(config.ConfigError) as e:
+        level_config("county", cfg, str(bad))
+    assert "不能在县（市、区）层级计算" in str(e.value) and e.value.line is not None
+    levels._levels_file.cache_clear()
