@@ -158,3 +158,49 @@ def test_a_level_indicator_that_needs_unit_facts_is_refused_with_its_line(tmp_pa
         level_config("county", cfg, str(bad))
     assert "不能在县（市、区）层级计算" in str(e.value) and e.value.line is not None
     levels._levels_file.cache_clear()
+
+
+# --------------------------------------------------------------------------- the command line
+
+def _cli(capsys, *argv):
+    from analytics.cli import main
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def cli_warehouse(snap, tmp_path_factory):
+    from test_ranking_warehouse import small_config_text
+    cfg_path = tmp_path_factory.mktemp("levels-cli") / "indicators.toml"
+    cfg_path.write_text(small_config_text(units=(LANZHOU, BAIYIN)), encoding="utf-8")
+    return snap.path.parent.parent / "wh.duckdb", cfg_path
+
+
+def test_cli_ranks_counties_and_chains_with_the_same_columns_plus_parent(cli_warehouse, capsys):
+    import json
+    path, cfg_path = cli_warehouse
+    base = ["rank", "--quarter", "2025Q3", "--warehouse", path, "--config", cfg_path, "--format", "json"]
+    code, out, _ = _cli(capsys, *base, "--level", "county", "--unit", "兰州")
+    counties = json.loads(out)
+    assert code == 0 and len(counties) == 8
+    assert {r["parent_code"] for r in counties} == {LANZHOU} and counties[0]["unit_code"] == CHENGGUAN
+    code, out, _ = _cli(capsys, *base, "--level", "chain")
+    chains = json.loads(out)
+    assert code == 0 and len(chains) == 14 and all(r["lead_department"] for r in chains)
+    code, out, _ = _cli(capsys, *base, "--level", "unit")
+    units = json.loads(out)
+    assert set(units[0]) == set(counties[0]) == set(chains[0])
+    code, out, _ = _cli(capsys, *base[:-2])
+    assert "level" not in json.loads(_cli(capsys, *base)[1])[0]  # without --level: the contract's v1 columns
+    code, out, _ = _cli(capsys, *base[:-2], "--level", "county", "--unit", "620100")
+    assert code == 0 and "所属市州" in out and "城关区" in out and "县区没有下达任务" in out
+
+
+def test_cli_refuses_a_unit_for_chains_and_a_county_list_of_a_unit_without_counties(cli_warehouse, capsys):
+    path, cfg_path = cli_warehouse
+    base = ["rank", "--quarter", "2025Q3", "--warehouse", path, "--config", cfg_path]
+    code, _, err = _cli(capsys, *base, "--level", "chain", "--unit", "620100")
+    assert code == 1 and "--unit 只用于县区排名" in err
+    code, _, err = _cli(capsys, *base, "--level", "county", "--unit", "兰州新区")
+    assert code == 1 and "兰州新区没有下辖县区" in err
