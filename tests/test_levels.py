@@ -204,3 +204,42 @@ def test_cli_refuses_a_unit_for_chains_and_a_county_list_of_a_unit_without_count
     assert code == 1 and "--unit 只用于县区排名" in err
     code, _, err = _cli(capsys, *base, "--level", "county", "--unit", "兰州新区")
     assert code == 1 and "兰州新区没有下辖县区" in err
+
+
+# --------------------------------------------------------------------------- county and chain views
+
+def test_county_view_adds_up_exactly_to_the_units_year_to_date_funds(snap):
+    from analytics.targets.parts import TOTAL, UNASSIGNED_COUNTY, part_figures
+    t = part_figures(snap, month(2025, 9), "county", LANZHOU)
+    rows = {r["name"]: r for r in t.frame.iter_rows(named=True)}
+    assert list(t.frame["name"][:8]) == list(catalog.unit_lookup()[LANZHOU].counties)
+    # by hand: 城关区 9 × 100.1234, 七里河区 9 × 50, 榆中县 9 × 20.0001, 市州本级 9 × 7.5
+    assert rows["城关区"]["funds_wan"] == Decimal("901.1106")
+    assert rows["七里河区"]["funds_wan"] == Decimal("450")
+    assert rows["榆中县"]["funds_wan"] == Decimal("180.0009")
+    assert rows[UNASSIGNED_COUNTY]["funds_wan"] == Decimal("67.5")
+    ytd = store.frame(snap, "SELECT funds_ytd_wan FROM mart_unit_month WHERE unit_code = '620100' "
+                            "AND month = DATE '2025-09-01'")["funds_ytd_wan"].item()
+    assert rows[TOTAL]["funds_wan"] == Decimal(ytd) == Decimal("1598.6115")
+    assert rows["城关区"]["major"] == 1 and rows["榆中县"]["fortune500"] == 1
+    # 七里河区's project was signed in January 2024 and has not started: start rate 0 %
+    assert rows["七里河区"]["start_rate"] == 0 and rows["皋兰县"]["start_rate"] is None
+    assert rows["城关区"]["code"] == CHENGGUAN and rows["城关区"]["parent"] == "兰州市"
+
+
+def test_province_county_view_and_chain_view_add_up_to_the_province(snap):
+    from analytics.targets.parts import OTHER_CHAIN, TOTAL, part_figures
+    province = store.frame(snap, "SELECT sum(funds_ytd_wan) AS s FROM mart_unit_month "
+                                 "WHERE month = DATE '2025-09-01'")["s"].item()
+    counties = part_figures(snap, month(2025, 9), "county")
+    chains = part_figures(snap, month(2025, 9), "chain")
+    for t in (counties, chains):
+        body = t.frame.filter(pl.col("name") != TOTAL)
+        assert sum(body["funds_wan"], Decimal(0)) == Decimal(province)
+        assert t.frame.filter(pl.col("name") == TOTAL)["funds_wan"].item() == Decimal(province)
+    assert counties.frame.height == 86 + 15 + 1
+    rows = {r["name"]: r for r in chains.frame.iter_rows(named=True)}
+    # 新材料: 兰州 LZ-1 (9 × 100.1234) + LZ-3 (9 × 20.0001) + 白银 BY-2 (9 × 10)
+    assert rows["新材料"]["funds_wan"] == Decimal("901.1106") + Decimal("180.0009") + Decimal("90")
+    assert rows[OTHER_CHAIN]["funds_wan"] == Decimal("67.5") and rows["石化化工"]["major"] == 1
+    assert "暂定" in chains.columns[2].label and rows["石化化工"]["parent"] == "省工业和信息化厅"
