@@ -13,6 +13,7 @@ st.set_page_config(page_title="甘肃省招商引资工作考核平台", page_ic
 # every page checks the permission again itself (server-side), the menu is not the guard.
 PAGES = [
     ("pages/submissions.py", "数据报送", "📥", "view_submissions_own"),
+    ("pages/my_unit.py", "本单位工作进展", "🏛️", "view_own_unit"),
     ("pages/ranking_live.py", "实时排名", "🏆", "view_ranking_live"),
     ("pages/monthly_bulletin.py", "月度通报", "📰", "view_ranking_live"),
     ("pages/publication.py", "季度排名发布", "📢", "view_ranking_published"),
@@ -20,6 +21,7 @@ PAGES = [
     ("pages/major_projects.py", "重大项目与三个500强", "🏗️", "view_targets"),
     ("pages/lifecycle.py", "项目全周期", "🔄", "view_targets"),
     ("pages/verification.py", "抽样核查", "🔍", "view_verification"),
+    ("pages/levels.py", "县区与产业链", "🗺️", "view_targets"),
 ]
 
 

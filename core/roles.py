@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, str] = {
     "import_results": "导入核查结果",
     "publish": "发布排名",
     "manage_accounts": "管理账户",
+    "view_own_unit": "查看本单位工作进展",
 }
 
 

@@ -71,3 +71,19 @@ def project_ledger(source: Source, units: list[str], first_month: dt.date, last_
         """,
         {"first": first_month, "last": last_month, "units": units},
     )
+
+
+def unit_published_ranks(source: Source, unit_code: str) -> pl.DataFrame:
+    """One unit's place in every current (not corrected) published ranking: quarter, group, rank, score, of how many."""
+    return store.frame(
+        source,
+        """
+        SELECT r.quarter, r.group_id, r.publication_id, r.published_at, r.rank, r.score, r.complete,
+               (SELECT count(*) FROM mart_published_ranking a
+                WHERE a.publication_id = r.publication_id AND a.rank IS NOT NULL) AS ranked_units
+        FROM mart_published_ranking r
+        WHERE r.is_current AND r.unit_code = $u
+        ORDER BY r.quarter, r.group_id
+        """,
+        {"u": unit_code},
+    )
