@@ -1,6 +1,7 @@
 """`python -m analytics` (docs/CONTRACT.md §3): rank, publish, sample, document.
 
     python -m analytics rank --quarter 2025Q3 [--format table|csv|json] [--group ID] [--weights expert|entropy|critic]
+                             [--level unit|county|chain] [--unit 620100]
     python -m analytics publish --quarter 2025Q3 --by NAME [--note TEXT] [--incomplete-reason TEXT] [--group ID]
     python -m analytics sample ...            (analytics.sampling_cli)
     python -m analytics document --kind monthly|quarterly|annual|briefing --period 2025-09|2025Q3|2025
@@ -25,6 +26,7 @@ from analytics.documents.settings import KINDS, DocumentConfigError, load_docume
 from analytics.publication.archive import PublicationRefused, publish
 from analytics.ranking.composite import WEIGHT_SCHEMES, Ranking, rank_quarter
 from analytics.ranking.indicator_config import IndicatorConfigError, load_indicator_config
+from analytics.ranking.levels import LEVELS, entities, rank_level, with_parents
 from analytics.ranking.normalise import RankingError
 from analytics.verification import sample_cli
 from core.periods import parse_quarter, quarter_zh
@@ -32,6 +34,7 @@ from warehouse import store
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 RECORD_COLUMNS = ["unit_code", "unit_name", "score", "rank", "rank_median", "rank_q05", "rank_q95", "complete", "flags"]
+LEVEL_COLUMNS = ["level", "parent_code", "parent_name", "lead_department"]  # with --level (issue 14)
 
 _ARGPARSE_ZH = (
     ("the following arguments are required:", "缺少必填参数："),
@@ -83,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--format", choices=("table", "csv", "json"), default="table", help="输出格式")
     rank.add_argument("--weights", choices=tuple(WEIGHT_SCHEMES), default="expert",
                       help="权重方案：expert 专家权重（默认）、entropy 熵权法、critic CRITIC 法")
+    rank.add_argument("--level", choices=tuple(LEVELS),
+                      help="考核层级：unit 单位（默认）、county 县区、chain 产业链；指定后输出增加 level、parent_code、"
+                           "parent_name、lead_department 列")
+    rank.add_argument("--unit", help="县区排名限定的市州（名称、简称或代码，如 620100）；不填为全省县区")
     pub = sub.add_parser("publish", help="冻结并发布季度综合排名")
     common(pub)
     pub.add_argument("--by", required=True, help="发布人")
@@ -116,25 +123,35 @@ def _interval(r: dict) -> str:
     return "" if r["rank_q05"] is None else f"{r['rank_q05']}–{r['rank_q95']}"
 
 
-def format_table(ranking: Ranking) -> str:
+def _records(ranking: Ranking, with_level: bool) -> list[dict]:
+    if not with_level:
+        return ranking.records()
+    return ranking.table.select(RECORD_COLUMNS + LEVEL_COLUMNS).to_dicts()
+
+
+def format_table(ranking: Ranking, level: str | None = None) -> str:
     """Human-readable table with a header naming the quarter, data cut-off and method."""
-    head = ["排名", "被考核单位", "得分", "排名区间(5–95%)", "数据", "备注"]
-    rows = [[str(r["rank"] or "—"), r["unit_name"], "—" if r["score"] is None else f"{r['score']:.2f}",
-             _interval(r), "完整" if r["complete"] else "不完整", r["flags"]] for r in ranking.records()]
+    extra = {"county": ("所属市州", "parent_name"), "chain": ("链长部门（暂定）", "lead_department")}.get(level or "")
+    head = ["排名", LEVELS[level or "unit"], *([extra[0]] if extra else []), "得分", "排名区间(5–95%)", "数据", "备注"]
+    rows = [[str(r["rank"] or "—"), r["unit_name"], *([r[extra[1]] or ""] if extra else []),
+             "—" if r["score"] is None else f"{r['score']:.2f}",
+             _interval(r), "完整" if r["complete"] else "不完整", r["flags"]] for r in _records(ranking, bool(level))]
     widths = [max(_width(x) for x in col) for col in zip(head, *rows)]
     lines = [f"{quarter_zh(ranking.quarter)}综合排名（{ranking.group_name}）",
              f"数据截至：{ranking.data_cutoff:%Y-%m-%d %H:%M}" if ranking.data_cutoff else "数据截至：无数据",
              f"指标体系：{ranking.config_version}；方法：{ranking.engine_version}；权重：{WEIGHT_SCHEMES[ranking.weight_scheme]}",
              ""]
     lines += ["  ".join(_pad(x, w) for x, w in zip(line, widths)).rstrip() for line in [head, *rows]]
+    if level and level != "unit":
+        lines += ["", *ranking.notes[-4:]]
     return "\n".join(lines)
 
 
-def format_csv(ranking: Ranking) -> str:
+def format_csv(ranking: Ranking, with_level: bool = False) -> str:
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=RECORD_COLUMNS, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=RECORD_COLUMNS + (LEVEL_COLUMNS if with_level else []), lineterminator="\n")
     w.writeheader()
-    for r in ranking.records():
+    for r in _records(ranking, with_level):
         w.writerow({k: ("" if v is None else repr(v) if isinstance(v, float) else str(v).lower()
                         if isinstance(v, bool) else v) for k, v in r.items()})
     return buf.getvalue()
@@ -149,16 +166,25 @@ def _snapshot(args) -> store.Snapshot:
 
 
 def _rank(args, config) -> int:
-    ranking = rank_quarter(_snapshot(args), args.quarter, config, args.group, args.weights)
+    level = args.level
+    if args.unit and level != "county":
+        raise _UsageError("参数错误：--unit 只用于县区排名（--level county）")
+    if args.group and level not in (None, "unit"):
+        raise _UsageError("参数错误：--group 只用于单位排名")
+    if level in (None, "unit"):
+        ranking = with_parents(rank_quarter(_snapshot(args), args.quarter, config, args.group, args.weights),
+                               "unit", entities("unit"))
+    else:
+        ranking = rank_level(_snapshot(args), args.quarter, level, args.unit, config, args.weights)
     if not ranking.table["ranked"].any():
-        raise _UsageError(f"{quarter_zh(args.quarter)}没有可排名的数据：各单位在指标期间均无报表")
+        raise _UsageError(f"{quarter_zh(args.quarter)}没有可排名的数据：各{LEVELS[level or 'unit']}在指标期间均无数据")
     fmt = "json" if args.json else args.format
     if fmt == "json":
-        print(json.dumps(ranking.records(), ensure_ascii=False, allow_nan=False))
+        print(json.dumps(_records(ranking, bool(level)), ensure_ascii=False, allow_nan=False))
     elif fmt == "csv":
-        sys.stdout.write(format_csv(ranking))
+        sys.stdout.write(format_csv(ranking, bool(level)))
     else:
-        print(format_table(ranking))
+        print(format_table(ranking, level))
     return EXIT_OK
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from core import config
 from core.config import Strict, read_config
@@ -29,16 +29,58 @@ class Unit:
     counties: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class County:
+    """A county-level division (县、市、区) of an assessed unit, with its statistical division code."""
+
+    code: str
+    name: str
+    unit_code: str
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A key industrial chain with its code and lead department (链长部门), from config/chains.toml."""
+
+    code: str
+    name: str
+    lead_department: str
+
+
 class _UnitEntry(Strict):
     code: str = Field(title="单位代码 code", pattern=r"^\d{6}$")
     name: str = Field(title="单位名称 name", min_length=1)
     aliases: tuple[str, ...] = ()
     counties: tuple[str, ...] = ()
+    county_codes: dict[str, str] = Field({}, title="县区代码 county_codes")
+
+    @model_validator(mode="after")
+    def _codes(self):
+        if not self.county_codes:
+            return self
+        prefix = self.code[:4]
+        for name in self.counties:
+            if name not in self.county_codes:
+                raise ValueError(f"{self.name}的县区“{name}”没有县区代码（[unit.county_codes]）")
+        for name, code in self.county_codes.items():
+            if name not in self.counties:
+                raise ValueError(f"县区代码中的“{name}”不在{self.name}的县区名单 counties 中")
+            if len(code) != 6 or not code.isdigit() or not code.startswith(prefix) or code == self.code:
+                raise ValueError(f"县区“{name}”的代码“{code}”无效：应为以 {prefix} 开头的 6 位统计区划代码")
+        if len(set(self.county_codes.values())) < len(self.county_codes):
+            raise ValueError(f"{self.name}的县区代码有重复")
+        return self
 
 
 class _UnitsFile(Strict):
     version: str = Field(title="版本号 version", min_length=1)
+    county_codes_source: str = ""
     unit: tuple[_UnitEntry, ...] = Field(title="单位 [[unit]]", min_length=1)
+
+
+class _ChainInfo(Strict):
+    code: str = Field(title="产业链代码 code", pattern=r"^[A-Za-z0-9_-]{1,16}$")
+    lead_department: str = Field(title="链长部门 lead_department", min_length=1)
 
 
 class _ChainsFile(Strict):
@@ -47,13 +89,61 @@ class _ChainsFile(Strict):
     other: str = "其他"
     chains: tuple[str, ...] = Field(title="产业链 chains", min_length=1)
     aliases: dict[str, str] = {}
+    chain_info: dict[str, _ChainInfo] = Field({}, title="产业链代码与链长部门 [chain_info]")
+
+    @model_validator(mode="after")
+    def _info(self):
+        if not self.chain_info:
+            return self
+        for name in self.chain_info:
+            if name not in self.chains:
+                raise ValueError(f"[chain_info] 中的“{name}”不在产业链名单 chains 中")
+        for name in self.chains:
+            if name not in self.chain_info:
+                raise ValueError(f"产业链“{name}”缺少代码和链长部门（[chain_info]）")
+        codes = [i.code for i in self.chain_info.values()]
+        dup = next((c for i, c in enumerate(codes) if c in codes[:i]), None)
+        if dup:
+            raise ValueError(f"产业链代码“{dup}”重复")
+        return self
 
 
 @lru_cache(maxsize=1)
 def units() -> tuple[Unit, ...]:
     """The assessed units in the official order (14 市州, then 兰州新区), from config/units.toml."""
-    data = config.read_model("units.toml", _UnitsFile, "单位配置")
-    return tuple(Unit(u.code, u.name, u.aliases, u.counties) for u in data.unit)
+    return tuple(Unit(u.code, u.name, u.aliases, u.counties) for u in _units_file().unit)
+
+
+@lru_cache(maxsize=1)
+def _units_file() -> _UnitsFile:
+    return config.read_model("units.toml", _UnitsFile, "单位配置")
+
+
+def county_codes_source() -> str:
+    """Where the county codes come from (shown next to county figures)."""
+    return _units_file().county_codes_source
+
+
+@lru_cache(maxsize=1)
+def counties() -> tuple[County, ...]:
+    """Every county-level division with a code, by unit in the official order, then in config order (86)."""
+    return tuple(County(e.county_codes[name], name, e.code)
+                 for e in _units_file().unit for name in e.counties if name in e.county_codes)
+
+
+def counties_of(unit_code: str) -> tuple[County, ...]:
+    return tuple(c for c in counties() if c.unit_code == unit_code)
+
+
+@lru_cache(maxsize=1)
+def county_lookup() -> dict[str, County]:
+    """County code -> County."""
+    return {c.code: c for c in counties()}
+
+
+def county_code(unit_code: str, name: str) -> str | None:
+    """The code of a county named in a submission of `unit_code` (None for an empty or unknown name)."""
+    return next((c.code for c in counties_of(unit_code) if c.name == name), None)
 
 
 @lru_cache(maxsize=1)
@@ -87,6 +177,22 @@ def chain_config() -> _ChainsFile:
 
 def chains() -> tuple[str, ...]:
     return chain_config().chains
+
+
+def chains_provisional() -> bool:
+    return chain_config().provisional
+
+
+@lru_cache(maxsize=1)
+def chain_entries() -> tuple[Chain, ...]:
+    """The key chains in config order with code and lead department (empty codes if none are configured)."""
+    cfg = chain_config()
+    return tuple(Chain(cfg.chain_info[n].code if n in cfg.chain_info else "", n,
+                       cfg.chain_info[n].lead_department if n in cfg.chain_info else "") for n in cfg.chains)
+
+
+def chain_by_code(code: str) -> Chain | None:
+    return next((c for c in chain_entries() if c.code == code.strip()), None)
 
 
 def other_chain() -> str:

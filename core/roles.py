@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, str] = {
     "view_overview": "查看领导总览",
     "view_work_queue": "查看本月工作清单",
     "view_unit_status": "查看本单位报送状态",
+    "view_own_unit": "查看本单位工作进展",
 }
 
 

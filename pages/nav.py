@@ -23,6 +23,7 @@ PAGES = [
     ("pages/overview.py", "总览", "🧭", "view_overview"),
     ("pages/work_queue.py", "本月工作", "🗂️", "view_work_queue"),
     ("pages/my_unit.py", "本单位", "🏠", "view_unit_status"),
+    ("pages/unit_progress.py", "本单位工作进展", "🏛️", "view_own_unit"),
     ("pages/submissions.py", "数据报送", "📥", "upload"),  # operational: not in a leader's menu
     ("pages/ranking_live.py", "实时排名", "🏆", "view_ranking_live"),
     ("pages/monthly_bulletin.py", "月度通报", "📰", "view_ranking_live"),
@@ -31,6 +32,7 @@ PAGES = [
     ("pages/major_projects.py", "重大项目与三个500强", "🏗️", "view_targets"),
     ("pages/lifecycle.py", "项目全周期", "🔄", "view_targets"),
     ("pages/verification.py", "抽样核查", "🔍", "view_verification"),
+    ("pages/levels.py", "县区与产业链", "🗺️", "view_targets"),
 ]
 TITLES = {Path(path).stem: title for path, title, _, _ in PAGES}
 

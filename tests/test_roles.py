@@ -6,27 +6,31 @@ from core.roles import User
 
 # The matrix as the brief states it: leader reads everything; admin reads and writes everything;
 # a reporter uploads and sees their own unit's submissions and the PUBLISHED rankings only.
+# Issue 14: every role may open 本单位工作进展 (view_own_unit; a bound account only for its own unit), and the
+# 市州领导 reads one unit: its progress, its submissions and the published rankings; no upload.
 READ_ALL = {"view_ranking_live", "view_ranking_published", "view_targets", "view_verification",
-            "view_submissions_all", "view_submissions_own"}
+            "view_submissions_all", "view_submissions_own", "view_own_unit"}
 EXPECTED = {
     "leader": READ_ALL | {"view_overview"},
     "admin": READ_ALL | {"upload", "draw_sample", "import_results", "publish", "manage_accounts", "view_overview",
                          "view_work_queue"},
-    "reporter": {"view_ranking_published", "view_submissions_own", "upload", "view_unit_status"},
+    "reporter": {"view_ranking_published", "view_submissions_own", "upload", "view_unit_status", "view_own_unit"},
+    "unit_leader": {"view_ranking_published", "view_submissions_own", "view_own_unit", "view_unit_status"},
 }
+BOUND = {"reporter", "unit_leader"}
 
 
 @pytest.mark.parametrize("permission", sorted(roles.PERMISSIONS))
 @pytest.mark.parametrize("role", sorted(EXPECTED))
 def test_role_matrix(role, permission):
     assert roles.can(role, permission) is (permission in EXPECTED[role])
-    assert User("u", "u", role, "620100" if role == "reporter" else None).can(permission) is (
+    assert User("u", "u", role, "620100" if role in BOUND else None).can(permission) is (
         permission in EXPECTED[role])
 
 
-def test_configured_roles_are_exactly_the_three():
+def test_configured_roles_are_exactly_the_four():
     assert set(roles.roles()) == set(EXPECTED)
-    assert {r.label for r in roles.roles().values()} == {"领导", "管理员", "填报员"}
+    assert {r.label for r in roles.roles().values()} == {"领导", "管理员", "填报员", "市州领导"}
 
 
 def test_unknown_permission_is_an_error_not_a_silent_no():

@@ -455,8 +455,12 @@ def compute_indicator_values(snapshot: Snapshot, quarter: str, config, group_id:
     return values_from_inputs(inputs, config, group, snapshot.identity)
 
 
-def values_from_inputs(inputs: FormulaInputs, config, group, snapshot_identity: str | None) -> IndicatorValues:
-    """Run the configured formulas on already-read inputs (the pure part of `compute_indicator_values`)."""
+def values_from_inputs(inputs: FormulaInputs, config, group, snapshot_identity: str | None,
+                       names: dict[str, str] | None = None) -> IndicatorValues:
+    """Run the configured formulas on already-read inputs (the pure part of `compute_indicator_values`).
+
+    `names`: code -> name of the ranked entities when they are not units (counties, chains: analytics.ranking.levels).
+    """
     window = inputs.window_months
     in_window = inputs.unit_months.filter(pl.col("month") >= inputs.window_start)
     submitted: dict[str, set] = {}
@@ -476,7 +480,7 @@ def values_from_inputs(inputs: FormulaInputs, config, group, snapshot_identity: 
     unit_rows = []
     for u in inputs.units:
         missing = [m for m in window if m not in submitted.get(u, set())]
-        unit_rows.append((u, catalog.unit_name(u), not missing, len(window), len(window) - len(missing),
+        unit_rows.append((u, names[u] if names else catalog.unit_name(u), not missing, len(window), len(window) - len(missing),
                           "、".join(month_label(m) for m in missing)))
     cutoff = inputs.unit_months["received_at"].max() if not inputs.unit_months.is_empty() else None
     return IndicatorValues(
