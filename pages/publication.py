@@ -162,9 +162,7 @@ if user.can("publish"):
             st.session_state.pop(done_key)
             st.rerun()
     if submitted and not done:
-        if not user.can("publish"):  # re-read from the account store by auth.require on this very run
-            st.error("无权发布：您的角色没有“发布排名”权限")
-        elif not confirm:
+        if not confirm:
             st.error("请先勾选“我已核对以上预览，确认冻结发布”。")
         else:
             by = user.username if user.display_name == user.username else f"{user.display_name}（{user.username}）"

@@ -3,110 +3,20 @@ sample builder (size, preview, draw and record, work list) and the recorded samp
 results (import, projection, which signals predicted errors, re-weighting)."""
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from analytics.verification import benford, results, sampling, scoring, worklist
+from analytics.verification import benford, charts, results, sampling, scoring
 from analytics.verification.rules import FAMILIES, FAMILY_ZH, window_label
 from analytics.verification.sampling import STRATUM_ZH, Design
-from core import clock, periods, spreadsheet
+from core import clock, periods
 from core.text import plain
-from pages import auth, data
+from pages import auth, data, verification_records, widgets
 from warehouse import accounts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FONT = {"family": "Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"}
 SHOWN_PROJECTS = 1000  # rows of the risk list shown on the page; the download holds all
 ROW_PX = 35  # st.dataframe row height: tall enough to show every unit without scrolling
-BAND_ZH = ("高度符合", "可接受", "勉强符合", "不符合")
-BAND_COLOURS = ("#d9f0d3", "#fff7bc", "#fdd0a2", "#fcbba1")
-
-
-def heatmap_figure(cells: pl.DataFrame) -> go.Figure:
-    """unit × family: colour = share of the unit's projects with a signal of the family (%), text = count."""
-    units = cells.select("unit_code", "unit_name").unique(maintain_order=True)
-    families = [FAMILY_ZH[f] for f in FAMILIES]
-    grid = {(r["unit_code"], r["family_name"]): r for r in cells.iter_rows(named=True)}
-    rows = [[grid[(u, f)] for f in families] for u in units["unit_code"]]
-    fig = go.Figure(go.Heatmap(
-        z=[[100 * c["flagged"] / c["projects"] for c in row] for row in rows],
-        x=families, y=units["unit_name"].to_list(),
-        text=[[c["flagged"] for c in row] for row in rows], texttemplate="%{text}",
-        customdata=[[[c["projects"], c["mean_score"]] for c in row] for row in rows],
-        hovertemplate="%{y} · %{x}<br>有该类信号的项目 %{text} 个 / 共 %{customdata[0]} 个（%{z:.1f}%）"
-                      "<br>类别平均得分 %{customdata[1]:.3f}<extra></extra>",
-        colorscale="Reds", zmin=0, colorbar={"title": {"text": "占比（%）"}},
-    ))
-    fig.update_layout(height=max(320, 34 * units.height + 120), margin={"t": 10, "b": 10}, font=FONT,
-                      yaxis={"autorange": "reversed"})
-    return fig
-
-
-def digit_figure(table: pl.DataFrame, test: str) -> go.Figure:
-    """Observed vs Benford-expected proportion per digit (%)."""
-    digits = [str(d) for d in table["digit"]]
-    fig = go.Figure([
-        go.Bar(x=digits, y=(table["observed"] * 100).to_list(), name="实际占比", marker_color="#c0392b",
-               customdata=table.select("count", "z").rows(),
-               hovertemplate="数字 %{x}：实际 %{y:.2f}%（%{customdata[0]} 个，Z = %{customdata[1]:.2f}）"
-                             "<extra></extra>"),
-        go.Bar(x=digits, y=(table["expected"] * 100).to_list(), name="本福特期望", marker_color="#95a5a6",
-               hovertemplate="数字 %{x}：期望 %{y:.2f}%<extra></extra>"),
-    ])
-    fig.update_layout(barmode="group", height=380, margin={"t": 10, "b": 10}, font=FONT, bargap=0.15,
-                      xaxis={"title": benford.TEST_ZH[test], "type": "category"}, yaxis={"title": "占比（%）"},
-                      legend={"orientation": "h", "y": 1.08})
-    return fig
-
-
-def mad_band_figure(mad: float, expected_mad: float, bands: tuple[float, float, float]) -> go.Figure:
-    """The MAD on Nigrini's conformity bands, with the MAD honest data of the same size would show."""
-    top = max(bands[-1] * 1.5, mad * 1.15, expected_mad * 1.15)
-    edges = (0.0, *bands, top)
-    fig = go.Figure()
-    for (lo, hi), name, colour in zip(zip(edges, edges[1:]), BAND_ZH, BAND_COLOURS):
-        fig.add_vrect(x0=lo, x1=hi, fillcolor=colour, line_width=0, layer="below",
-                      annotation_text=name, annotation_position="top left", annotation_font_size=11)
-    fig.add_trace(go.Scatter(x=[mad], y=[0.5], mode="markers+text", marker={"size": 16, "color": "#c0392b"},
-                             text=[f"MAD {mad:.4f}"], textposition="bottom center", name="本单位 MAD",
-                             hovertemplate="本单位 MAD %{x:.4f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[expected_mad], y=[0.5], mode="markers", name="同等规模正常数据的期望 MAD",
-                             marker={"size": 14, "color": "#2c3e50", "symbol": "diamond-open", "line": {"width": 2}},
-                             hovertemplate="期望 MAD %{x:.4f}<extra></extra>"))
-    fig.update_layout(height=170, margin={"t": 30, "b": 10}, font=FONT, showlegend=True,
-                      legend={"orientation": "h", "y": -0.5}, xaxis={"range": [0, top], "title": "MAD"},
-                      yaxis={"visible": False, "range": [0, 1]})
-    return fig
-
-
-def strata_figure(strata: pl.DataFrame) -> go.Figure:
-    fig = go.Figure([
-        go.Bar(y=strata["unit_name"].to_list(), x=strata["certainty"].to_list(), orientation="h",
-               name=STRATUM_ZH["certainty"], marker_color="#c0392b"),
-        go.Bar(y=strata["unit_name"].to_list(), x=strata["probability"].to_list(), orientation="h",
-               name=STRATUM_ZH["probability"], marker_color="#2980b9"),
-    ])
-    fig.update_layout(barmode="stack", height=max(300, 26 * strata.height + 100), margin={"t": 10, "b": 10},
-                      font=FONT, xaxis={"title": "入样项目（个）"}, yaxis={"autorange": "reversed"},
-                      legend={"orientation": "h", "y": 1.08})
-    return fig
-
-
-def table_download(label: str, title: str, frame: pl.DataFrame, notes: list[str], file_name: str, key: str) -> None:
-    st.download_button(label, lambda: spreadsheet.table_xlsx(title, frame, notes), file_name=file_name, mime=XLSX,
-                       key=key, on_click="ignore")
-
-
-def work_list_downloads(sample: sampling.DrawnSample, key: str) -> None:
-    """The firm's work list of a recorded sample (built when clicked)."""
-    left, right = st.columns(2)
-    left.download_button("下载核查清单（xlsx）", lambda: worklist.work_list_xlsx(sample),
-                         file_name=f"核查清单_{sample.sample_id}.xlsx", mime=XLSX, key=f"{key}_xlsx",
-                         on_click="ignore", type="primary")
-    right.download_button("下载核查清单（csv）", lambda: worklist.work_list_csv(sample),
-                          file_name=f"核查清单_{sample.sample_id}.csv", mime="text/csv", key=f"{key}_csv",
-                          on_click="ignore")
 
 
 # ============================================================================ page
@@ -151,7 +61,7 @@ with tab_overview:
     c3.metric("高风险项目", f"{int(units['high_risk'].sum()):,} 个", help=f"风险分 ≥ {scoring.HIGH_RISK} 的项目")
     c4.metric("平均风险分", f"{result.projects['risk_score'].mean():.3f}", help="0–1，越高越值得优先核查")
     st.subheader("各单位 × 风险信号类别")
-    st.plotly_chart(heatmap_figure(result.heatmap), key="vs_heatmap")
+    st.plotly_chart(charts.heatmap_figure(result.heatmap), key="vs_heatmap")
     st.caption("格中数字：该单位本季度项目中命中该类风险信号的项目数（个）；颜色：占该单位项目数的比例（%）。"
                "数据一致性 = 累计与当月资金、日期、状态等前后矛盾；数字特征 = 整数金额偏多、首两位数字偏离本福特分布、"
                "反复相同金额；时间特征 = 资金集中在季末月、逾期上调历史月份；重复与身份 = 跨单位重复、重复签约、"
@@ -178,7 +88,7 @@ with tab_overview:
     notes = [f"{quarter_zh}；高风险 = 风险分 ≥ {scoring.HIGH_RISK}；季末月到位资金占比与整数金额占比（{round_unit} 万元的"
              f"整数倍）按{window_zh}的本月到位资金计算（均匀分布时季末月约占 33.3%）。"]
     st.caption(notes[0])
-    table_download("下载单位风险汇总（xlsx）", f"{quarter_zh}各单位风险汇总", view, notes,
+    widgets.table_download("下载单位风险汇总（xlsx）", f"{quarter_zh}各单位风险汇总", view, notes,
                    f"{quarter}_单位风险汇总.xlsx", "vs_units_xlsx")
 
 # ---------------------------------------------------------------------------- Benford
@@ -220,7 +130,7 @@ with tab_benford:
             "卡方": st.column_config.NumberColumn(format="%.1f", help="样本量大时几乎总是显著，请结合 MAD 判断"),
             "p 值": st.column_config.NumberColumn(format="%.4f"),
         })
-        table_download("下载本福特检验结果（xlsx）", f"{period_zh[period]}本福特检验（{benford.TEST_ZH[test]}）", view,
+        widgets.table_download("下载本福特检验结果（xlsx）", f"{period_zh[period]}本福特检验（{benford.TEST_ZH[test]}）", view,
                        [f"对象：各单位本月到位资金（万元）中大于 0 的金额；{quarter_zh}风险评估所用数据。"],
                        f"{quarter}_本福特检验_{test}.xlsx", "vs_benford_xlsx")
 
@@ -237,10 +147,10 @@ with tab_benford:
                        "本福特检验说明力有限，以下结果仅供参考。")
         st.markdown(f"**结论：{row['verdict_zh']}**")
         table = report.tables.filter((pl.col("unit_code") == unit) & (pl.col("period") == period))
-        st.plotly_chart(digit_figure(table, test), key="vs_benford_digits")
+        st.plotly_chart(charts.digit_figure(table, test), key="vs_benford_digits")
         st.caption(f"{names[unit]} · {period_zh[period]}：各{benford.TEST_ZH[test]}的实际占比与本福特期望占比（%）。"
                    "悬停可见个数与 Z 统计量（|Z| > 2.58 为显著偏离）。")
-        st.plotly_chart(mad_band_figure(row["mad"], row["expected_mad"], report.bands), key="vs_benford_mad")
+        st.plotly_chart(charts.mad_band_figure(row["mad"], row["expected_mad"], report.bands), key="vs_benford_mad")
         st.caption("色带：符合程度区间；红点：本单位 MAD；空心菱形：同等规模正常数据的期望 MAD。")
 
 # ---------------------------------------------------------------------------- risk-ranked projects
@@ -281,7 +191,7 @@ with tab_projects:
             "签约金额（万元）": money, "本季度到位资金（万元）": money, "累计到位资金（万元）": money,
             "风险提示": st.column_config.TextColumn(width="large"),
         })
-        table_download("下载风险项目清单（xlsx）", f"{quarter_zh}风险项目清单", view,
+        widgets.table_download("下载风险项目清单（xlsx）", f"{quarter_zh}风险项目清单", view,
                        [f"{quarter_zh}；风险分 0–1，按{weights_note}计算；金额单位：万元。"],
                        f"{quarter}_风险项目清单.xlsx", "vs_list_xlsx")
         top = listed.head(200)
@@ -400,7 +310,7 @@ with tab_sample:
                     f"{design.min_per_unit} 个、概率层不低于 {design.min_probability_share:.0%}。")
         strata = sampling.strata_summary(preview)
         left, right = st.columns([1, 2])
-        left.plotly_chart(strata_figure(strata), key="vs_strata_chart")
+        left.plotly_chart(charts.strata_figure(strata), key="vs_strata_chart")
         left.caption("各单位入样项目数（个），按抽样层分色。")
         right.dataframe(strata.select(
             pl.col("unit_name").alias("被考核单位"),
@@ -436,9 +346,6 @@ with tab_sample:
         if not user.can("draw_sample"):
             st.info("抽取并记录样本需要“抽取核查样本”权限（管理员）；当前账户只能预览。")
         elif st.button("抽取并记录样本", type="primary", key="vs_draw"):
-            if not user.can("draw_sample"):  # checked again at the write, against the account store's role
-                st.error("无权操作：当前账户没有“抽取核查样本”权限")
-                st.stop()
             recorded = sampling.record_draw(None, quarter, design, user.username)
             st.session_state["vs_sample"] = recorded.sample_id
             if recorded.reused:
@@ -450,138 +357,8 @@ with tab_sample:
                                f"{recorded.seed}；数据指纹 {recorded.data_hash[:16]}）")
                 st.success(f"已记录样本 {recorded.sample_id}：{recorded.items.height} 个项目（确定层 "
                            f"{recorded.certainty_size} 个、概率层 {recorded.probability_size} 个）。记录不可修改。")
-            work_list_downloads(recorded, "vs_drawn")
+            verification_records.work_list_downloads(recorded, "vs_drawn")
 
 # ---------------------------------------------------------------------------- records and results
 with tab_records:
-    every_quarter = st.checkbox("显示全部季度的样本", key="vs_all_quarters")
-    history = data.load(sampling.recorded_samples, None if every_quarter else quarter)
-    if history.is_empty():
-        st.info(f"{'' if every_quarter else quarter_zh}尚未抽取核查样本。")
-    else:
-        st.subheader("抽样记录")
-        view = history.select(
-            pl.col("sample_id").alias("样本编号"),
-            pl.col("quarter").alias("季度"),
-            pl.col("drawn_at").dt.strftime("%Y-%m-%d %H:%M").alias("抽样时间"),
-            pl.col("drawn_by").alias("抽样人"),
-            pl.col("seed").alias("随机种子"),
-            pl.col("sample_size").alias("样本量（个）"),
-            pl.col("certainty_size").alias("确定层（个）"),
-            pl.col("probability_size").alias("概率层（个）"),
-            pl.col("population_size").alias("项目总数（个）"),
-            pl.col("params_json").str.json_path_match("$.lambda").cast(pl.Float64).alias("λ"),
-            pl.col("method_version").alias("方法版本"),
-            pl.col("config_version").alias("配置版本"),
-            pl.col("data_hash").alias("数据指纹（SHA-256）"),
-        )
-        st.dataframe(view, hide_index=True, placeholder="—")
-        st.caption("每次抽样记录随机种子、数据指纹、方法与配置版本及全部参数，可完整复现；记录只增不改。")
-        table_download("下载抽样记录（xlsx）", "抽样记录", view,
-                       ["样本记录只增不改；数据指纹为抽样时项目总体的 SHA-256。"], "抽样记录.xlsx", "vs_history_xlsx")
-        ids = history["sample_id"].to_list()
-        if st.session_state.get("vs_sample") not in ids:
-            st.session_state["vs_sample"] = ids[0]
-        sample_id = st.selectbox("选择样本", ids, key="vs_sample")
-        work_list_downloads(data.load(sampling.load_sample, sample_id), "vs_records")
-
-        st.subheader("核查结果导入")
-        if not user.can("import_results"):
-            st.info("导入核查结果需要“导入核查结果”权限（管理员）。")
-        else:
-            upload = st.file_uploader("上传第三方核查机构填写后的核查清单（xlsx 或 csv）", type=["xlsx", "csv"],
-                                      key="vs_results_file")
-            if upload is not None and st.button("导入核查结果", type="primary", key="vs_import"):
-                if not user.can("import_results"):  # checked again at the write
-                    st.error("无权操作：当前账户没有“导入核查结果”权限")
-                    st.stop()
-                try:
-                    imported = results.import_results(None, upload.getvalue(), user.username, name=upload.name)
-                except results.ResultsRejected as err:
-                    st.error(f"“{upload.name}”未导入，未写入任何数据。请修改后重新上传：\n\n"
-                             + "\n".join(f"- {e}" for e in err.errors))
-                else:
-                    accounts.audit("import_results", user, f"{upload.name}：{imported.summary()}")
-                    st.success(imported.summary())
-
-        st.subheader(f"样本 {sample_id} 的核查结果与推算")
-        projection = data.load(results.evaluate_sample, sample_id)
-        e1, e2, e3, e4 = st.columns(4)
-        e1.metric("确定层差错", f"{projection.certainty_errors} 个",
-                  help=f"已核查 {projection.certainty_checked} 个；判断抽样，只计数、不外推")
-        e2.metric("概率层已核查", f"{projection.verified}/{projection.drawn} 个",
-                  help=f"发现差错 {projection.errors} 个")
-        e3.metric("推算差错率", "—" if projection.rate is None else f"{projection.rate:.1%}",
-                  help="Horvitz–Thompson 估计：概率层差错项目按 1/πᵢ 加权，推及概率层总体")
-        e4.metric(f"{projection.confidence:.0%} 置信上限",
-                  "—" if projection.upper is None else f"{projection.upper:.1%}",
-                  help="单侧 Korn–Graubard 上限")
-        st.markdown(projection.summary() + "。")
-        findings = data.load(results.sample_findings, sample_id)
-        view = findings.select(
-            pl.col("selection_order").alias("序号"),
-            pl.col("stratum").replace_strict(STRATUM_ZH).alias("抽样层"),
-            pl.col("unit_name").alias("被考核单位"),
-            pl.col("project_id").alias("项目编号"),
-            pl.col("project_name").alias("项目名称"),
-            (pl.col("inclusion_prob") * 100).alias("入样概率（%）"),
-            pl.col("risk_score").alias("风险分"),
-            pl.col("funds_cum_wan").alias("报送累计到位资金（万元）"),
-            pl.col("outcome").fill_null("未核查").alias("核查结论"),
-            pl.col("verified_amount_wan").alias("核实金额（万元）"),
-            pl.col("note").alias("核查说明"),
-        )
-        st.dataframe(view, hide_index=True, placeholder="—", column_config={
-            "入样概率（%）": st.column_config.NumberColumn(format="%.2f"),
-            "风险分": st.column_config.NumberColumn(format="%.3f"),
-            "报送累计到位资金（万元）": st.column_config.NumberColumn(format="%.2f"),
-            "核实金额（万元）": st.column_config.NumberColumn(format="%.2f"),
-        })
-        errors_zh = "、".join(results.error_outcomes())
-        st.caption(f"差错 = 核查结论为{errors_zh}；金额单位：万元。")
-        table_download("下载核查结果（xlsx）", f"样本 {sample_id} 核查结果", view, [projection.summary()],
-                       f"核查结果_{sample_id}.xlsx", "vs_findings_xlsx")
-
-    st.subheader("哪些信号预示了差错（全部已导入的核查结果）")
-    precision = data.load(results.precision_report)
-    if precision.is_empty():
-        st.info("尚未导入任何核查结果。导入后将按信号类别和具体信号统计命中率。")
-    else:
-        view = precision.select(
-            pl.col("level").replace_strict({"family": "信号类别", "reason": "具体信号"}).alias("层级"),
-            pl.col("name").alias("信号"),
-            pl.col("verified").alias("已核查项目（个）"),
-            pl.col("errors").alias("有差错（个）"),
-            (pl.col("precision") * 100).alias("命中率（%）"),
-            pl.col("lift").alias("提升度（倍）"),
-        )
-        st.dataframe(view, hide_index=True, placeholder="—", column_config={
-            "命中率（%）": st.column_config.NumberColumn(format="%.1f", help="带该信号的已核查项目中有差错的比例"),
-            "提升度（倍）": st.column_config.NumberColumn(format="%.2f", help="命中率 ÷ 全部已核查项目的差错比例"),
-        })
-        st.caption("含确定层与概率层的全部已核查项目，为描述性统计，不外推。")
-        table_download("下载信号命中率（xlsx）", "风险信号命中率", view, ["全部已导入的核查结果；描述性统计，不外推。"],
-                       "风险信号命中率.xlsx", "vs_precision_xlsx")
-
-    st.subheader("根据核查结果调整信号权重")
-    learning = data.load(results.learning_report)  # again: an import above has made a new snapshot
-    st.caption(learning.note + "。融合后的权重用于下一次抽样和本页的风险分。")
-    l1, l2, l3 = st.columns(3)
-    l1.metric("核查标签", f"{learning.labels} 条")
-    l2.metric("留出集命中率（先验权重）",
-              "—" if learning.precision_before is None else f"{learning.precision_before:.1%}",
-              help=f"留出 {learning.holdout} 条标签，按先验权重取风险最高的 k 个（k = 留出集中的差错数）中有差错的比例")
-    gain = (None if learning.precision_after is None or learning.precision_before is None
-            else round((learning.precision_after - learning.precision_before) * 100, 1))
-    l3.metric("留出集命中率（重新估计）",
-              "—" if learning.precision_after is None else f"{learning.precision_after:.1%}",
-              delta=None if gain is None else f"{gain:+.1f} 个百分点" if gain else "持平",
-              delta_arrow="auto" if gain else "off", delta_color="normal" if gain else "off",
-              help="按根据核查结果重新估计的权重，在同一留出集上的命中率")
-    st.dataframe(learning.table().select(
-        pl.col("name").alias("项目"),
-        pl.col("prior").alias("先验权重"),
-        pl.col("fitted").alias("按核查结果拟合"),
-        pl.col("blended").alias("融合后（当前使用）"),
-    ), hide_index=True, placeholder="—", column_config={c: st.column_config.NumberColumn(format="%.2f")
-                                       for c in ("先验权重", "按核查结果拟合", "融合后（当前使用）")})
+    verification_records.records_tab(user, quarter, quarter_zh)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import streamlit as st
 
 from analytics.tables import Figure, Table
-from core import periods, roles
+from core import periods, roles, spreadsheet
 from core.periods import month_label
 from core.text import plain
 from pages import auth, data
@@ -79,3 +80,9 @@ def month_picker(key: str, container=None) -> dt.date:
     quarter = st.session_state.get("quarter")
     return (container or st.columns([1, 3])[0]).selectbox(
         "截至月份", choices, format_func=month_label, key=f"{key}_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
+
+
+def table_download(label: str, title: str, frame: pl.DataFrame, notes: list[str], file_name: str, key: str) -> None:
+    """A download button for any frame as a one-sheet workbook (built only when clicked)."""
+    st.download_button(label, lambda: spreadsheet.table_xlsx(title, frame, notes), file_name=file_name, mime=XLSX,
+                       key=key, on_click="ignore")
