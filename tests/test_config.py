@@ -56,3 +56,16 @@ def test_toml_syntax_error_names_the_parsers_line_and_column():
 def test_shipped_catalogue_reads_through_the_layer():
     assert [u.name for u in catalog.units()][:2] == ["兰州市", "嘉峪关市"] and catalog.units()[-1].code == "620171"
     assert catalog.resolve_chain("数据信息") == "信息产业" and catalog.other_chain() == "其他"
+
+
+def test_sampling_config_is_checked_on_its_line():
+    from analytics.verification import scoring
+
+    text = (config.CONFIG_DIR / "sampling.toml").read_text(encoding="utf-8")
+    bad = text.replace("quarter_end_bunching = 0.85", "quarter_end_bunching = 1.85", 1)
+    with pytest.raises(config.ConfigError, match="应不大于 1，收到 1.85") as err:
+        config.parse_model(bad, scoring._SamplingFile, "抽样配置")
+    assert bad.splitlines()[err.value.line - 1].startswith("quarter_end_bunching")
+    bad = text.replace("round_unit_wan = 100", 'round_unit_wan = "一百"', 1)
+    with pytest.raises(config.ConfigError, match="参数“round_unit_wan”应为数字"):
+        config.parse_model(bad, scoring._SamplingFile, "抽样配置")

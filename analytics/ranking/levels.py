@@ -172,7 +172,7 @@ def _county_inputs(con, ents: list[Entity], first: dt.date, window_start: dt.dat
               .join(parts, on=["unit_code", "part", "month"], how="left"))
     months = months.select(pl.col("code").alias("unit_code"), "month", _zero(months, "funds_month_wan"),
                            "received_at", "first_late", "rows_quarantined").sort("unit_code", "month")
-    ledger = lq.project_ledger(con, units, window_start, end)
+    ledger = rq.project_ledger(con, units, window_start, end)
     ledger = (ledger.join(counties, left_on=["unit_code", "county"], right_on=["unit_code", "part"], how="inner")
               .with_columns(pl.col("code").alias("unit_code")).drop("code"))
     return months, ledger, None
@@ -188,7 +188,7 @@ def _chain_inputs(con, ents: list[Entity], first: dt.date, window_start: dt.date
     months = chains.join(per_month, how="cross").join(parts, on=["part", "month"], how="left")
     months = months.select("unit_code", "month", _zero(months, "funds_month_wan"), "received_at",
                            pl.lit(False).alias("first_late"), pl.lit(0, pl.Int32).alias("rows_quarantined"))
-    ledger = lq.project_ledger(con, units, window_start, end)
+    ledger = rq.project_ledger(con, units, window_start, end)
     ledger = (ledger.join(chains, left_on="chain", right_on="part", how="inner"))
     ledger = ledger.with_columns(pl.col("unit_code_right").alias("unit_code")).drop("unit_code_right")
     complete_months = set(per_month.filter(pl.col("units_in") == len(units))["month"].to_list())

@@ -21,6 +21,7 @@ from analytics.targets import quotas
 from core import catalog, periods
 from warehouse import store
 from warehouse.queries import levels as lq
+from warehouse.queries import ranking as ranking_queries
 from warehouse.queries.targets import Source
 
 UNASSIGNED_COUNTY = "未填县区（市州本级）"
@@ -70,7 +71,7 @@ def part_figures(source: Source, as_of_month: dt.date, level: str = "county", un
     first = dt.date(as_of_month.year, 1, 1)
     with store.session(source) as con:
         parts = lq.part_months(con, units, first, as_of_month, level)
-        ledger = lq.project_ledger(con, units, first, as_of_month)
+        ledger = ranking_queries.project_ledger(con, units, first, as_of_month)
     cutoff = periods.add_months(as_of_month, 1 - START_MONTHS)
     threshold = _threshold()
     if level == "county":

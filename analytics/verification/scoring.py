@@ -28,12 +28,15 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Annotated
 
 import polars as pl
+from pydantic import ConfigDict, Field, model_validator
 
 from analytics.verification import benford, model, rules
 from analytics.verification.rules import FAMILIES, FAMILY_ZH, KEY, RuleContext
 from core import catalog, config
+from core.config import Strict
 from core.periods import add_months, quarter_months
 from warehouse import store
 from warehouse.queries import sampling as queries
@@ -43,10 +46,67 @@ SCORE_COLUMNS = tuple(f"score_{f}" for f in FAMILIES)
 HIGH_RISK = 0.5
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Design(Strict):
+    lambda_: Share = Field(alias="lambda", title="风险与规模权衡 lambda")
+    certainty_share: Share = Field(title="确定层占比 certainty_share")
+    certainty_largest: int = Field(title="按金额必抽的项目数 certainty_largest", ge=0)
+    min_probability_share: Share = Field(title="概率层最低占比 min_probability_share")
+    min_per_unit: int = Field(title="每单位最少抽样数 min_per_unit", ge=0)
+
+
+class _Sizes(Strict):
+    confidence: Share = Field(title="置信水平 confidence")
+    tolerable_rate: Share = Field(title="可容忍偏差率 tolerable_rate")
+    expected_rate: Share = Field(title="预期偏差率 expected_rate")
+
+
+class _Risk(Strict):
+    model_config = ConfigDict(extra="allow", frozen=True)  # rule parameters: numbers, checked below
+    history_months: int = Field(title="历史月数 history_months", ge=3, le=120)
+    weights: dict[str, float] = Field(title="各类信号权重 [risk.weights]")
+    severity: dict[str, Share] = Field(title="信号强度 [risk.severity]")
+    decisive: list[str] = Field(title="决定性信号 decisive")
+
+    @model_validator(mode="after")
+    def _numbers(self):
+        for key, value in (self.model_extra or {}).items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"[risk] 中的参数“{key}”应为数字，收到 {value!r}")
+        unknown = sorted(set(self.decisive) - set(self.severity))
+        if unknown:
+            raise ValueError(f"决定性信号“{'、'.join(unknown)}”没有配置信号强度 [risk.severity]")
+        missing = sorted(set(FAMILIES) - set(self.weights))
+        if missing:
+            raise ValueError(f"[risk.weights] 缺少信号类别“{'、'.join(missing)}”的权重")
+        return self
+
+
+class _Learning(Strict):
+    regularisation_c: Positive = Field(title="正则化强度 regularisation_c")
+    prior_strength: Positive = Field(title="先验强度 prior_strength")
+    min_labels: int = Field(title="最少核查结果数 min_labels", ge=1)
+    holdout_share: Share = Field(title="留出比例 holdout_share")
+    unverifiable_is_error: bool = Field(title="无法核实计为差错 unverifiable_is_error")
+    confidence: Share = Field(title="置信水平 confidence")
+
+
+class _SamplingFile(Strict):
+    version: str = Field(title="版本号 version", min_length=1)
+    design: _Design
+    sizes: _Sizes
+    risk: _Risk
+    learning: _Learning
+    evidence: dict[str, str] = Field(title="佐证材料 [evidence]")
+
+
 @lru_cache(maxsize=1)
 def sampling_config() -> dict:
-    """config/sampling.toml."""
-    return config.read_config("sampling.toml")
+    """config/sampling.toml, validated by its model (Chinese, line-numbered errors), as the plain dict the rules read."""
+    return config.read_model("sampling.toml", _SamplingFile, "抽样配置").model_dump(by_alias=True)
 
 
 def prior_weights() -> dict[str, float]:

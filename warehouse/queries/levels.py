@@ -40,37 +40,6 @@ def part_months(source: Source, units: list[str], first_month: dt.date, last_mon
     return store.frame(source, PART_SQL[key], {"first": first_month, "last": last_month, "units": units})
 
 
-def project_ledger(source: Source, units: list[str], first_month: dt.date, last_month: dt.date) -> pl.DataFrame:
-    """`warehouse.queries.ranking.project_ledger` plus `county` (the project's 所在县区 in its latest month).
-
-    One row per project of counted funds reported in the window; attributes from its latest month there.
-    """
-    return store.frame(
-        source,
-        """
-        SELECT unit_code, project_id,
-               max(month)                                   AS last_month,
-               max_by(county, month)                        AS county,
-               max_by(project_name, month)                  AS project_name,
-               max_by(signing_date, month)                  AS signing_date,
-               max_by(signed_amount_wan, month)             AS signed_amount_wan,
-               max_by(planned_investment_wan, month)        AS planned_investment_wan,
-               max_by(funds_cum_wan, month)                 AS funds_cum_wan,
-               max_by(status, month)                        AS status,
-               max_by(start_date, month)                    AS start_date,
-               max_by(investor_name, month)                 AS investor_name,
-               max_by(investor_uscc, month)                 AS investor_uscc,
-               max_by(investor_origin, month)               AS investor_origin,
-               max_by(fortune500, month)                    AS fortune500,
-               max_by(chain, month)                         AS chain,
-               max_by(is_high_tech, month)                  AS is_high_tech,
-               sum(funds_month_wan)::DECIMAL(18,4)          AS funds_window_wan
-        FROM fact_project_month
-        WHERE counts_for_funds AND month BETWEEN $first AND $last AND list_contains($units, unit_code)
-        GROUP BY unit_code, project_id
-        """,
-        {"first": first_month, "last": last_month, "units": units},
-    )
 
 
 def unit_published_ranks(source: Source, unit_code: str) -> pl.DataFrame:

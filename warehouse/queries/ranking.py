@@ -40,7 +40,7 @@ def unit_months(source: Source, units: list[str], first_month: dt.date, last_mon
 def project_ledger(source: Source, units: list[str], first_month: dt.date, last_month: dt.date) -> pl.DataFrame:
     """One row per project of 省外境内/境外 funds reported in [first_month, last_month]: its latest row there.
 
-    Attributes (status, amounts, flags) are those of the project's latest reported month in the window;
+    Attributes (status, amounts, flags, 所在县区) are those of the project's latest reported month in the window;
     funds_window_wan is the sum of its 本月到位资金 over the window (DECIMAL, exact).
     """
     return store.frame(
@@ -48,6 +48,8 @@ def project_ledger(source: Source, units: list[str], first_month: dt.date, last_
         """
         SELECT unit_code, project_id,
                max(month)                                   AS last_month,
+               max_by(county, month)                        AS county,
+               max_by(project_name, month)                  AS project_name,
                max_by(signing_date, month)                  AS signing_date,
                max_by(signed_amount_wan, month)             AS signed_amount_wan,
                max_by(planned_investment_wan, month)        AS planned_investment_wan,
@@ -56,6 +58,7 @@ def project_ledger(source: Source, units: list[str], first_month: dt.date, last_
                max_by(start_date, month)                    AS start_date,
                max_by(investor_name, month)                 AS investor_name,
                max_by(investor_uscc, month)                 AS investor_uscc,
+               max_by(investor_origin, month)               AS investor_origin,
                max_by(fortune500, month)                    AS fortune500,
                max_by(chain, month)                         AS chain,
                max_by(is_high_tech, month)                  AS is_high_tech,
