@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from core import config
-from core.config import Strict, read_config
+from core.config import Strict
 
 FUND_SOURCES = ("省外境内", "境外", "省内市州外")
 PROJECT_TYPES = ("新建", "续建")
@@ -208,6 +208,32 @@ def resolve_chain(text: str) -> str | None:
     return cfg.aliases.get(t)
 
 
+class _EtlFile(Strict):
+    version: str = Field(title="版本号 version", min_length=1)
+    contract_version: str = Field(title="数据契约版本 contract_version", min_length=1)
+    max_file_mb: int = Field(title="文件大小上限（MB）max_file_mb", gt=0, le=1024)
+    max_rows: int = Field(title="数据行上限 max_rows", gt=0)
+    earliest_month: str = Field(title="最早统计月份 earliest_month", pattern=r"^\d{4}-\d{2}$")
+    deadline_day: int = Field(title="报送截止日 deadline_day", ge=1, le=28)
+    counted_fund_sources: tuple[str, ...] = Field(title="计入到位资金的资金来源 counted_fund_sources", min_length=1)
+    max_amount_wan: str = Field(title="单项金额上限（万元）max_amount_wan", pattern=r"^\d+$")
+    earliest_date: str = Field(title="最早日期 earliest_date", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date_horizon_months: int = Field(title="日期最多晚于统计月份的月数 date_horizon_months", ge=0, le=120)
+    max_inflated_mb: int = Field(title="解压后大小上限（MB）max_inflated_mb", gt=0)
+    max_columns: int = Field(title="列数上限 max_columns", ge=22)
+    max_cells: int = Field(title="单元格数上限 max_cells", gt=0)
+    parse_memory_mb: int = Field(title="解析进程内存上限（MB）parse_memory_mb", ge=256)
+
+    @field_validator("counted_fund_sources")
+    @classmethod
+    def _sources(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [x for x in v if x not in FUND_SOURCES]
+        if unknown:
+            raise ValueError(f"资金来源“{'、'.join(unknown)}”不在模板的取值中（{'、'.join(FUND_SOURCES)}）")
+        return v
+
+
 @lru_cache(maxsize=1)
 def etl_settings() -> dict:
-    return read_config("etl.toml")
+    """config/etl.toml, validated (Chinese, line-numbered errors), as the plain dict the loader reads."""
+    return config.read_model("etl.toml", _EtlFile, "加载规则配置").model_dump()
