@@ -37,7 +37,8 @@ from analytics.ranking.weights import WEIGHTS_SCHEMA, alternative_weights
 from core import periods
 from warehouse.store import Snapshot
 
-ENGINE_VERSION = "ranking-engine-1.0"
+# 1.1: fixed goalposts may be the default normaliser (and a Monte-Carlo choice); results of 1.0 configs unchanged.
+ENGINE_VERSION = "ranking-engine-1.1"
 
 WEIGHT_SCHEMES = {"expert": "专家权重（配置）", "entropy": "熵权法", "critic": "CRITIC 法"}
 

@@ -17,11 +17,13 @@ from typing import Callable
 
 import polars as pl
 
-from analytics.targets import quotas
+from analytics.targets import lifecycle, quotas
+from analytics.targets.settings import load_settings
 from core import catalog, money, periods
 from core.periods import month_label, month_range
 from warehouse import store
 from warehouse.queries import ranking as q
+from warehouse.queries import targets as target_queries
 from warehouse.store import Snapshot
 
 STARTED_STATUSES = ("在建", "已投产")
@@ -51,6 +53,7 @@ class FormulaInputs:
     unit_months: pl.DataFrame    # warehouse.queries.ranking.unit_months, Jan of last year .. end_month
     ledger: pl.DataFrame         # warehouse.queries.ranking.project_ledger over the window
     findings: pl.DataFrame       # warehouse.queries.ranking.verification_findings over the window's quarters
+    states: pl.DataFrame | None = None  # warehouse.queries.targets.project_states at end_month (项目全周期's view)
 
     @property
     def window_months(self) -> list[dt.date]:
@@ -301,7 +304,7 @@ def _start_rate(inp: FormulaInputs, params: dict) -> dict:
 
 @_register(
     "funds_arrival_rate", "indicator", "资金到位率",
-    "指标期间在报项目的累计到位资金 ÷ 签约金额 × 100%（取各项目期间内最新一期报表）",
+    "指标期间在报招商项目的累计到位资金 ÷ 签约金额 × 100%（取各项目期间内最新一期报表；2025年指标体系口径）",
 )
 def _arrival_rate(inp: FormulaInputs, params: dict) -> dict:
     rows = _sums(inp.ledger, "unit_code", num=pl.col("funds_cum_wan").sum(), den=pl.col("signed_amount_wan").sum())
@@ -311,7 +314,8 @@ def _arrival_rate(inp: FormulaInputs, params: dict) -> dict:
 
 @_register(
     "stalled_share", "indicator", "停滞项目占比",
-    "在报未终止项目中，状态为“停滞”或签约满 {unstarted_months} 个月仍未开工的项目数 ÷ 项目数 × 100%（越低越好）",
+    "在报未终止项目中，状态为“停滞”或签约满 {unstarted_months} 个月仍未开工的项目数 ÷ 项目数 × 100%"
+    "（越低越好；2025年指标体系口径）",
     unstarted_months=12,
 )
 def _stalled_share(inp: FormulaInputs, params: dict) -> dict:
@@ -323,6 +327,37 @@ def _stalled_share(inp: FormulaInputs, params: dict) -> dict:
     )
     rows = _sums(active, "unit_code", num=stalled.sum(), den=pl.len())
     return _ratio(inp, rows, "无在报项目", lambda r: f"停滞 {r['num']} 个 / 在报 {r['den']} 个")
+
+
+def _live_states(inp: FormulaInputs) -> pl.DataFrame:
+    """Projects as 项目全周期 sees them at the quarter's end: every project the unit reported, latest state, not 终止."""
+    states = inp.states.filter(pl.col("unit_code").is_in(list(inp.units)))
+    return states.filter(pl.col("status") != lifecycle.TERMINATED)
+
+
+@_register(
+    "funds_arrival_rate_lifecycle", "indicator", "资金到位率",
+    "截至季末各单位报送过的未终止项目（取最新一期报表）累计到位资金 ÷ 签约金额 × 100%，与“项目全周期”页同一口径",
+)
+def _arrival_rate_lifecycle(inp: FormulaInputs, params: dict) -> dict:
+    rows = _sums(_live_states(inp), "unit_code", num=pl.col("funds_cum_wan").sum(),
+                 den=pl.col("signed_amount_wan").sum())
+    return _ratio(inp, rows, "无在报项目",
+                  lambda r: f"累计到位 {_yi(Decimal(r['num']))} / 签约 {_yi(Decimal(r['den']))}")
+
+
+@_register(
+    "stalled_share_lifecycle", "indicator", "停滞项目占比",
+    "截至季末符合任一停滞认定规则（签约未开工、开工后无到位资金、资金到位不足、报告停滞，与“项目全周期”页相同）的"
+    "项目数 ÷ 未终止项目数 × 100%（越低越好）",
+)
+def _stalled_share_lifecycle(inp: FormulaInputs, params: dict) -> dict:
+    live = _live_states(inp)
+    hits = lifecycle.stall_rule_hits(live, load_settings().stall)
+    stalled = hits.select("unit_code", "project_id").unique()
+    counts = dict(stalled.group_by("unit_code").len().iter_rows())
+    rows = {u: {"num": counts.get(u, 0), "den": n} for u, n in live.group_by("unit_code").len().iter_rows()}
+    return _ratio(inp, rows, "无在报项目", lambda r: f"停滞 {r['num']} 个 / 在报未终止 {r['den']} 个")
 
 
 # --------------------------------------------------------------------------- adjustment formulas (counts)
@@ -451,7 +486,10 @@ def compute_indicator_values(snapshot: Snapshot, quarter: str, config, group_id:
         unit_months = q.unit_months(con, units, dt.date(year - 1, 1, 1), end_month)
         ledger = q.project_ledger(con, units, window_start, end_month)
         findings = q.verification_findings(con, units, window_quarters)
-    inputs = FormulaInputs(quarter, year, window_start, end_month, tuple(units), unit_months, ledger, findings)
+        states = (target_queries.project_states(con, end_month)
+                  if any(s.formula.endswith("_lifecycle") for s in config.indicators) else None)
+    inputs = FormulaInputs(quarter, year, window_start, end_month, tuple(units), unit_months, ledger, findings,
+                           states)
     return values_from_inputs(inputs, config, group, snapshot.identity)
 
 
