@@ -79,3 +79,11 @@ def month_picker(key: str, container=None) -> dt.date:
     quarter = st.session_state.get("quarter")
     return (container or st.columns([1, 3])[0]).selectbox(
         "截至月份", choices, format_func=month_label, key=f"{key}_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
+
+
+def technical_info(user, lines: list[str]) -> None:
+    """The admin-only 技术信息 fold: versions, hashes, file and table names — never shown to leaders."""
+    if not user.can("manage_accounts"):
+        return
+    with st.expander("技术信息"):
+        st.markdown("\n".join(f"- {plain(x)}" for x in lines))
