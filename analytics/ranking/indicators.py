@@ -172,7 +172,7 @@ def funds_progress(unit_months: pl.DataFrame, units, year: int, end_month: dt.da
 @_register(
     "task_completion_vs_schedule", "indicator", "到位资金任务完成率",
     "年初至季末累计到位资金 ÷ 年度下达任务 ÷ 序时进度（季末月份/12）× 100%；"
-    "年度任务为上年全年实绩 × 下达倍数（config/targets.toml，默认 1.20），或配置的协商任务",
+    "年度任务为上年全年实绩 × 下达倍数（默认 1.20），或经协商下达的任务",
 )
 def _task_completion(inp: FormulaInputs, params: dict) -> dict:
     out = {}
@@ -219,7 +219,7 @@ def _count_per_unit(inp: FormulaInputs, frame: pl.DataFrame, noun: str) -> dict:
 
 @_register(
     "major_projects_signed", "indicator", "新签约10亿元以上项目",
-    "指标期间内新签约、计划总投资 ≥ 10亿元（100,000万元，config/targets.toml）的省外境内/境外资金项目个数",
+    "指标期间内新签约、计划总投资 ≥ 10亿元（100,000万元）的省外境内/境外资金项目个数",
 )
 def _major_projects(inp: FormulaInputs, params: dict) -> dict:
     threshold = Decimal(str(quotas.targets_config()["tiers"]["major_threshold_wan"]))
@@ -270,7 +270,7 @@ def _high_tech_share(inp: FormulaInputs, params: dict) -> dict:
 
 @_register(
     "key_chain_funds_share", "indicator", "重点产业链到位资金占比",
-    "指标期间重点产业链（config/chains.toml）项目到位资金 ÷ 指标期间到位资金 × 100%",
+    "指标期间重点产业链项目到位资金 ÷ 指标期间到位资金 × 100%",
 )
 def _key_chain_share(inp: FormulaInputs, params: dict) -> dict:
     return _funds_share(inp, pl.col("chain").is_in(list(catalog.chains())), "重点产业链")
@@ -384,13 +384,13 @@ def _quarantined(inp: FormulaInputs, params: dict) -> dict:
 
 
 @_register("verified_discrepancies", "adjustment", "核查发现差异项目数",
-           "指标期间各季度抽样核查中结论为“存在差异”的项目数（mart_verification_findings）")
+           "指标期间各季度抽样核查中结论为“存在差异”的项目数")
 def _discrepancies(inp: FormulaInputs, params: dict) -> dict:
     return _counts(inp, inp.findings, "discrepancies", "个项目核查存在差异")
 
 
 @_register("verification_unverifiable", "adjustment", "核查无法核实项目数",
-           "指标期间各季度抽样核查中结论为“无法核实”的项目数（mart_verification_findings）")
+           "指标期间各季度抽样核查中结论为“无法核实”的项目数")
 def _unverifiable(inp: FormulaInputs, params: dict) -> dict:
     return _counts(inp, inp.findings, "unverifiable", "个项目无法核实")
 
