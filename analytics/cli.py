@@ -4,6 +4,7 @@
                              [--level unit|county|chain] [--unit 620100]
     python -m analytics publish --quarter 2025Q3 --by NAME [--note TEXT] [--incomplete-reason TEXT] [--group ID]
     python -m analytics sample ...            (analytics.sampling_cli)
+    python -m analytics goalposts --year 2025  (fixed goalposts for next year's config, from that year's values)
     python -m analytics document --kind monthly|quarterly|annual|briefing --period 2025-09|2025Q3|2025
                                  [--version public|internal] [--number N] [--date YYYY-MM-DD] --out FILE.docx|FILE.pdf
 
@@ -25,6 +26,7 @@ from analytics.documents.build import build_document, render
 from analytics.documents.settings import KINDS, DocumentConfigError, load_document_settings
 from analytics.publication.archive import PublicationRefused, publish
 from analytics.ranking.composite import WEIGHT_SCHEMES, Ranking, rank_quarter
+from analytics.ranking.goalposts import derive_goalposts, goalposts_toml
 from analytics.ranking.indicator_config import IndicatorConfigError, load_indicator_config
 from analytics.ranking.levels import LEVELS, entities, rank_level, with_parents
 from analytics.ranking.normalise import RankingError
@@ -72,7 +74,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m analytics", description="季度综合排名、发布与抽样核查。")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="命令",
-                         metavar="{rank,publish,sample,document}")
+                         metavar="{rank,publish,sample,document,goalposts}")
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--quarter", required=True, help="季度，如 2025Q3")
@@ -95,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--by", required=True, help="发布人")
     pub.add_argument("--note", help="更正说明（该季度已发布时必填）")
     pub.add_argument("--incomplete-reason", help="数据不完整时仍要发布的理由")
+    gp = sub.add_parser("goalposts", help="由某一年各单位的指标取值推算下一考核年度的固定上下限（供写入指标体系配置）")
+    gp.add_argument("--year", required=True, type=int, help="取值年份，如 2025（用于 2026 年考核）")
+    gp.add_argument("--group", help="排名分组 id（默认指标体系配置中的第一个分组）")
+    gp.add_argument("--config", help="指标体系配置文件（默认 config/indicators.toml）")
+    gp.add_argument("--warehouse", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WAREHOUSE）")
+    gp.add_argument("--json", action="store_true", help="输出机器可读的 JSON")
     sub.add_parser("sample", help="抽取并记录抽样核查样本（python -m analytics sample --help）", add_help=False)
     doc = sub.add_parser("document", help="生成公文（月度通报、季度排名通报、年度考核通报、专报），Word 或 PDF")
     doc.add_argument("--kind", required=True, choices=tuple(KINDS),
@@ -143,7 +151,7 @@ def format_table(ranking: Ranking, level: str | None = None) -> str:
              ""]
     lines += ["  ".join(_pad(x, w) for x, w in zip(line, widths)).rstrip() for line in [head, *rows]]
     if level and level != "unit":
-        lines += ["", *ranking.notes[-4:]]
+        lines += ["", *ranking.weight_notes]
     return "\n".join(lines)
 
 
@@ -227,6 +235,15 @@ def _document(args) -> int:
     return EXIT_OK
 
 
+def _goalposts(args) -> int:
+    found = derive_goalposts(_snapshot(args), args.year, load_indicator_config(args.config), args.group)
+    if args.json:
+        print(json.dumps([g.__dict__ for g in found], ensure_ascii=False))
+    else:
+        print(goalposts_toml(found, args.year))
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sample"]:
@@ -236,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "document":
             return _document(args)
+        if args.command == "goalposts":
+            return _goalposts(args)
         args.quarter = args.quarter.strip().upper()
         parse_quarter(args.quarter)
         config = load_indicator_config(args.config)

@@ -26,7 +26,7 @@ if level == "county":
     options = {"": "全省", **{u.code: u.name for u in catalog.units() if u.counties}}
     unit_code = right.selectbox("范围", list(options), format_func=options.get, key="levels_unit") or None
 elif catalog.chains_provisional():
-    st.warning("产业链名单、代码和链长部门为暂定配置（config/chains.toml），待录入官方名单后更新。")
+    st.warning("产业链名单、代码和链长部门为暂定，待录入官方名单后更新。")
 
 view = data.load(parts.part_figures, as_of, level, unit_code)
 if level == "county":

@@ -70,7 +70,7 @@ st.dataframe(view, hide_index=True, height=ROW_PX * (view.height + 1) + 3, colum
 })
 for note in b.notes:
     st.caption(note)
-st.caption("到位资金口径：省外境内和境外资金（config/etl.toml）；上年同期报表不全的单位不计算增速；空白表示无法计算。")
+st.caption("到位资金口径：省外境内和境外资金；上年同期报表不全的单位不计算增速；空白表示无法计算。")
 st.download_button("下载月度通报（xlsx）", lambda: monthly.monthly_bulletin_xlsx(b),
                    file_name=f"{month:%Y-%m}_月度通报.xlsx", mime=widgets.XLSX)
 

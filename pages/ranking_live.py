@@ -7,23 +7,37 @@ import streamlit as st
 
 from analytics.publication import workbook
 from analytics.ranking import attribution, charts, composite, history, normalise
+from analytics.ranking.explain import explain_all
 from analytics.ranking.indicator_config import load_indicator_config
 from core import catalog, clock, periods, spreadsheet
 from core.periods import month_label
 from pages import auth, data, widgets
+from warehouse.queries import ranking as ranking_queries
+from warehouse.queries import submissions as submission_queries
 
 ROW_PX = 35  # st.dataframe row height: tall enough to show every unit without scrolling
 SCHEMES = {"expert": "专家权重（默认）", "entropy": "熵权法（备选，仅供比较）", "critic": "CRITIC 法（备选，仅供比较）"}
 
 user = auth.require("view_ranking_live")
-quarter = st.session_state.get("quarter")
+sidebar_quarter = st.session_state.get("quarter")
 
 st.title("🏆 实时排名")
-if not quarter:
+if not sidebar_quarter:
     st.info("数据仓库中尚无报送数据，暂无排名。")
     st.stop()
 config = load_indicator_config()
-quarter_zh = periods.quarter_zh(quarter)
+today = clock.today()
+
+# The latest complete quarter by default; the quarter under way one click away, marked 暂定.
+complete_quarter = history.latest_complete_quarter(sidebar_quarter, today, data.load(ranking_queries.first_month))
+choices = {q: periods.quarter_zh(q) for q in (complete_quarter,) if q}
+if sidebar_quarter != complete_quarter:
+    choices[sidebar_quarter] = f"{periods.quarter_zh(sidebar_quarter)}（暂定，报送尚未截止）"
+quarter = st.radio("排名季度", list(choices), format_func=choices.get, horizontal=True,
+                   key=f"live_quarter_{sidebar_quarter}",
+                   help="默认显示报送已全部截止的最近一个季度；进行中的季度按已报月份计算，标为暂定。")
+provisional = quarter != complete_quarter
+quarter_zh = periods.quarter_zh(quarter) + ("（暂定）" if provisional else "")
 
 left, right = st.columns([3, 2])
 scheme = left.radio("权重方案", list(SCHEMES), format_func=SCHEMES.get, horizontal=True, key="live_scheme")
@@ -43,8 +57,8 @@ if ranking is data.FAILED:
     data.name_failing_unit_months(last.replace(year=last.year - 1, month=1), last)  # the indicators' whole reach
     st.stop()
 
-st.caption(f"{quarter_zh}（{ranking.group_name}）季度至今综合排名：随各单位月报到达实时更新，未经发布，仅供研判；"
-           f"正式结果以“季度排名发布”页为准。指标体系 {ranking.config_version}，方法 {ranking.engine_version}。")
+st.caption(f"{quarter_zh}（{ranking.group_name}）综合排名：按当前数据计算，未经发布，仅供研判；"
+           "正式结果以“季度排名发布”页为准。")
 if scheme != "expert":
     st.warning(f"当前为备选权重方案（{composite.WEIGHT_SCHEMES[scheme]}）下的排名，仅供比较，不作为正式排名；"
                "正式排名与发布一律采用专家权重。")
@@ -55,33 +69,38 @@ if not ranking.table["ranked"].any():
 past = data.guarded("历史季度排名（较上季变化）", history.rank_history, quarter, group_id=group, weight_scheme=scheme)
 if past is data.FAILED:
     past = pl.DataFrame(schema=history.HISTORY_SCHEMA)
-status = history.reporting_status(ranking, clock.today())
+status = history.reporting_status(ranking, today)
 table = history.rank_changes(ranking.table, past, quarter).join(
     status.select("unit_code", "status"), on="unit_code", how="left", maintain_order="left")
 
 ranked = int(ranking.table["ranked"].sum())
 complete = int(ranking.table["complete"].sum())
-m1, m2, m3 = st.columns(3)
+as_of = history.last_complete_month(ranking)
+freshness = data.load(submission_queries.data_freshness) or {}
+loaded = freshness.get("last_received_at")
+m1, m2, m3, m4 = st.columns(4)
 m1.metric("参与排名单位", f"{ranked} 个")
 m2.metric("报表齐全单位", f"{complete}/{ranking.table.height} 个", help="指标期间各月报表均已收到的单位")
-m3.metric("数据截至", f"{ranking.data_cutoff:%Y-%m-%d}" if ranking.data_cutoff else "无数据",
-          help="所用报表的最晚收件时间" + (f"：{ranking.data_cutoff:%Y-%m-%d %H:%M}" if ranking.data_cutoff else ""))
+m3.metric("数据截至", month_label(as_of) if as_of else "—",
+          help="指标期间内各单位报表均已收到的最近月份")
+m4.metric("最近一次加载", f"{loaded:%Y-%m-%d %H:%M}" if loaded else "—", help="最近一次收到并入库报表的时间")
 
 overdue = status.filter(pl.col("overdue") != "").join(ranking.table.select("unit_code", "unit_name"), on="unit_code")
 if not overdue.is_empty():
     st.warning("以下单位有已过截止日仍未报送的月报，按已报数据计算并标注“数据不完整”，其排名仅供参考："
                + "；".join(f"{n}（缺报 {m}）" for n, m in overdue.select("unit_name", "overdue").iter_rows()))
-if (status["pending"] != "").any():
-    not_due = "、".join(month_label(m) for m in history.months_not_due(ranking, clock.today()))
-    st.info(f"本季度尚在进行：{not_due}报表尚未到截止日（次月 {catalog.etl_settings()['deadline_day']} 日），"
-            "当前为按已报月份计算的季度至今排名。")
+if provisional:
+    not_due = "、".join(month_label(m) for m in history.months_not_due(ranking, today))
+    st.info(f"暂定排名：{periods.quarter_zh(quarter)}尚在进行"
+            + (f"，{not_due}报表尚未到截止日（次月 {catalog.etl_settings()['deadline_day']} 日）" if not_due else "")
+            + f"；报表齐全 {complete}/{ranking.table.height} 个单位。按已报月份计算，季度结束后将变化。")
 
-change = pl.col("rank_change")
+rank_move = pl.col("rank_change")
 view = table.select(
     pl.col("rank").alias("排名"),
-    pl.when(change > 0).then(pl.format("▲ {}", change))
-    .when(change < 0).then(pl.format("▼ {}", -change))
-    .when(change == 0).then(pl.lit("持平")).otherwise(pl.lit("—")).alias("较上季"),
+    pl.when(rank_move > 0).then(pl.format("▲ {}", rank_move))
+    .when(rank_move < 0).then(pl.format("▼ {}", -rank_move))
+    .when(rank_move == 0).then(pl.lit("持平")).otherwise(pl.lit("—")).alias("较上季"),
     pl.col("unit_name").alias("被考核单位"),
     pl.col("score").alias("综合得分"),
     pl.when(pl.col("rank_q05").is_not_null()).then(pl.format("{}–{}", "rank_q05", "rank_q95")).alias("排名区间"),
@@ -99,9 +118,27 @@ st.dataframe(view, hide_index=True, height=ROW_PX * (view.height + 1) + 3, colum
     "排名区间": st.column_config.TextColumn(help="蒙特卡洛模拟（扰动权重与标准化方法）下排名的第 5–95 百分位"),
     "加减分": st.column_config.NumberColumn(format="%+.1f", help="迟报、报表错误、核查差异等加减分合计（分）"),
 })
-st.caption("表头可点击排序。得分单位：分（0–100）；排名单位：名次。" + ranking.notes[1])
+st.caption("表头可点击排序。得分单位：分（0–100）；排名单位：名次。" + ranking.note("rank_rule"))
 st.download_button("下载排名预览（xlsx，通报格式）", lambda: workbook.ranking_xlsx(ranking),
                    file_name=f"{quarter}_实时排名预览.xlsx", mime=widgets.XLSX)
+
+change_error = "本季度的得分变化暂时无法计算，其余内容不受影响"
+try:
+    change = data.guarded("名次变化说明", attribution.attribute_quarter, quarter, group_id=group,
+                          weight_scheme=scheme, expected=(normalise.RankingError,))
+except normalise.RankingError as err:
+    change, change_error = None, str(err)
+change = None if change is data.FAILED else change
+previous_zh = periods.quarter_zh(periods.previous_quarter(quarter))
+sentences = explain_all(change, ranking.indicators, with_name=True) if change is not None else {}
+st.subheader(f"名次变化说明（较{previous_zh}）")
+if sentences:
+    order = [u for u in table["unit_code"] if u in sentences]
+    st.markdown("\n".join(f"- {sentences[u].text}" for u in order))
+    st.caption("说明由得分变化归因自动生成：各指标按全年固定的上下限计分，单位得分的变化只来自本单位自身指标和加减分的变化，"
+               "所列分值之和等于得分变化。▲ 表示名次上升，▼ 表示名次下降。")
+else:
+    st.info(f"无法说明名次变化：{change_error}" if change is None else "上一季度没有可比的排名。")
 
 with st.expander("指标方向与计算公式"):
     st.dataframe(ranking.indicators.select(
@@ -122,7 +159,7 @@ tab_robust, tab_map, tab_unit, tab_weights, tab_pairs = st.tabs(
 with tab_robust:
     st.plotly_chart(charts.rank_interval_figure(ranking), key="live_interval")
     st.caption("条形：排名区间（第 5–95 百分位，单位：名次）；圆点：名义排名；菱形：模拟中位排名。区间越窄，排名越不受权重"
-               "和标准化方法选择的影响。" + ranking.notes[2])
+               "和标准化方法选择的影响。" + ranking.note("robustness"))
 
 with tab_map:
     st.plotly_chart(charts.score_map_figure(ranking), key="live_map")
@@ -172,26 +209,20 @@ with tab_unit:
         st.plotly_chart(charts.rank_history_figure(past, unit), key="live_history")
         st.caption("各季度排名均按当前数据、当前指标体系和所选权重方案重新计算，可能与当时发布的结果不同。")
 
-    st.markdown(f"**得分变化归因（{periods.quarter_zh(periods.previous_quarter(quarter))} → {quarter_zh}）**")
-    try:
-        change = data.guarded("得分变化归因", attribution.attribute_quarter, quarter, group_id=group,
-                              weight_scheme=scheme, expected=(normalise.RankingError,))
-    except normalise.RankingError as err:
-        change = None
-        st.info(f"无法归因：{err}")
-    change = None if change is data.FAILED else change
-    if change is not None:
-        if change.summary.filter(pl.col("unit_code") == unit).is_empty():
-            st.info("该单位上一季度没有得分，无法归因。")
-        else:
-            a = change.summary.filter(pl.col("unit_code") == unit).row(0, named=True)
-            place = {k: f"第 {a[k]} 名" if a[k] else "未参与排名" for k in ("rank_previous", "rank_current")}
-            st.markdown(f"上季度 {a['score_previous']:.2f} 分（{place['rank_previous']}）→ 本季度 "
-                        f"{a['score_current']:.2f} 分（{place['rank_current']}），变化 {a['change']:+.2f} 分；其中指标与"
-                        f"加减分变化贡献 {a['fixed_reference_change']:+.2f} 分，参照变动 {a['reference_effect']:+.2f} 分。")
-            st.plotly_chart(charts.attribution_figure(change, unit), key="live_attribution")
-            for note in change.notes:
-                st.caption(note)
+    st.markdown(f"**得分变化归因（{previous_zh} → {quarter_zh}）**")
+    if change is None:
+        st.info(f"无法归因：{change_error}")
+    elif change.summary.filter(pl.col("unit_code") == unit).is_empty():
+        st.info("该单位上一季度没有得分，无法归因。")
+    else:
+        a = change.summary.filter(pl.col("unit_code") == unit).row(0, named=True)
+        st.markdown(sentences[unit].text)
+        if abs(a["reference_effect"]) >= 0.005:
+            st.markdown(f"其中本单位指标与加减分变化贡献 {a['fixed_reference_change']:+.2f} 分，"
+                        f"其他单位指标变化带来的参照变动 {a['reference_effect']:+.2f} 分。")
+        st.plotly_chart(charts.attribution_figure(change, unit), key="live_attribution")
+        for note in change.notes:
+            st.caption(note)
 
 with tab_weights:
     alternatives = ranking.weights.select(
@@ -199,8 +230,8 @@ with tab_weights:
         pl.when(pl.col("sparse")).then(pl.lit("是（熵权法易高估）")).otherwise(pl.lit("")).alias("取值稀疏"))
     st.dataframe(alternatives, hide_index=True, column_config={
         c: st.column_config.NumberColumn(format="%.1f") for c in alternatives.columns if c.endswith("（%）")})
-    st.caption("专家权重为正式方案（config/indicators.toml）；熵权法和 CRITIC 法由数据离散程度计算，仅作对照，不会被静默采用。")
-    for note in ranking.notes[4:]:
+    st.caption("专家权重为正式方案（指标体系配置）；熵权法和 CRITIC 法由数据离散程度计算，仅作对照，不会被静默采用。")
+    for note in ranking.weight_notes:
         st.caption(note)
     ranks = ranking.table.select("unit_code", pl.col("unit_name").alias("被考核单位"))
     for s, label in composite.WEIGHT_SCHEMES.items():
@@ -225,3 +256,10 @@ with tab_pairs:
         st.info("本季度没有“各项指标全面占优”的单位对：任何两个单位的先后都可能随权重设定而改变，请结合排名区间解读。")
     st.caption("判定口径：在全部指标（按方向换算、经上下限处理）和加减分合计上都不低于对方，且至少一项更高；"
                "只比较指标齐全、参与排名的单位。")
+
+widgets.technical_info(user, [
+    f"指标体系版本：{ranking.config_version}（配置摘要 {ranking.config_sha256}）",
+    f"方法版本：{ranking.engine_version}",
+    f"数据快照：{ranking.snapshot_identity or '—'}",
+    f"所用报表最晚收件时间：{ranking.data_cutoff:%Y-%m-%d %H:%M}" if ranking.data_cutoff else "所用报表最晚收件时间：—",
+])

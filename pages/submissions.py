@@ -106,7 +106,7 @@ with tab_matrix:
         classified = status.classify(completeness, dt.datetime.combine(today, dt.time(12)))
         counts = status.summary(classified)
         cols = st.columns(6)
-        for col, key in zip(cols, ["按时", "迟报", "缺报", "未到期", "重报", "有隔离行"]):
+        for col, key in zip(cols, ["按时", "迟报", "缺报", "未到期", "已更正", "有隔离行"]):
             col.metric(key, counts[key])
         st.dataframe(status.matrix(classified), hide_index=True, use_container_width=True)
         st.caption(status.LEGEND + "。截止日：次月 " f"{catalog.etl_settings()['deadline_day']} 日 24 时。")

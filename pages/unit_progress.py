@@ -63,7 +63,7 @@ with tab_counties:
     if view.counties is None:
         st.info(f"{name}没有下辖县区，不作县区分解和排名。")
     else:
-        st.caption("本页县区为行政区划名单（config/units.toml），尚无可离线使用且授权明确的县区边界数据，"
+        st.caption("本页县区为行政区划名单，尚无可离线使用且授权明确的县区边界数据，"
                    "故以表格和条形图展示，不绘制县区地图。")
         body = dataclasses.replace(view.counties, frame=view.counties.frame.filter(pl.col("code").is_not_null()))
         fig = go.Figure(go.Bar(x=body.plotted("funds_wan"), y=body.plotted("name"), orientation="h",
@@ -81,7 +81,7 @@ with tab_counties:
             ranking.table["unit_code"].alias("区划代码"), ranking.table["score"].round(2).alias("得分"),
             ranking.table["flags"].alias("备注"))
         st.dataframe(shown, hide_index=True)
-        st.caption("；".join(ranking.notes[-5:]))
+        st.caption("；".join((ranking.note("missing"), *ranking.weight_notes)))
 
 with tab_stalled:
     if view.stalled.frame.is_empty():

@@ -86,3 +86,11 @@ def table_download(label: str, title: str, frame: pl.DataFrame, notes: list[str]
     """A download button for any frame as a one-sheet workbook (built only when clicked)."""
     st.download_button(label, lambda: spreadsheet.table_xlsx(title, frame, notes), file_name=file_name, mime=XLSX,
                        key=key, on_click="ignore")
+
+
+def technical_info(user, lines: list[str]) -> None:
+    """The admin-only 技术信息 fold: versions, hashes, file and table names — never shown to leaders."""
+    if not user.can("manage_accounts"):
+        return
+    with st.expander("技术信息"):
+        st.markdown("\n".join(f"- {plain(x)}" for x in lines))

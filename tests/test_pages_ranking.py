@@ -13,6 +13,7 @@ from analytics.publication import monthly
 from analytics.publication.archive import verify_publication
 from analytics.ranking.attribution import attribute_quarter
 from analytics.ranking.composite import rank_quarter
+from analytics.ranking.explain import explain_all
 from core import catalog
 from tests.apptest_support import app_as, clear_caches, shown_text
 from warehouse import accounts, store
@@ -117,10 +118,20 @@ def test_live_ranking_equals_the_engine_and_marks_the_unit_with_a_missing_report
 def test_a_report_not_yet_due_is_not_called_missing(wh, monkeypatch):
     monkeypatch.setenv("DASHBOARD_TODAY", "2025-10-03")  # September is due on 5 October
     at = run("admin", wh, LIVE)
+    # the page opens on the latest complete quarter; the one under way is one click away, marked 暂定
+    radio = at.radio(key=f"live_quarter_{QUARTER}")
+    assert radio.value == "2025Q2" and radio.options == ["2025年第二季度", "2025年第三季度（暂定，报送尚未截止）"]
+    assert not any("暂定" in i.value for i in at.info)
+    expected = rank_quarter(snapshot(), "2025Q2").table
+    assert list(frame_with(at, "综合得分")["被考核单位"]) == expected["unit_name"].to_list()
+    radio.set_value(QUARTER).run()
+    assert not at.exception
     shown = frame_with(at, "综合得分")
     assert shown.loc[shown["被考核单位"] == "兰州新区", "报送情况"].item() == "2025年9月未到截止日"
     assert not any("缺报" in w.value for w in at.warning)
-    assert any(i.value.startswith("本季度尚在进行：2025年9月报表尚未到截止日（次月 5 日）") for i in at.info)
+    assert any(i.value.startswith("暂定排名：2025年第三季度尚在进行，2025年9月报表尚未到截止日（次月 5 日）")
+               for i in at.info)
+    assert "2025年第三季度（暂定）" in shown_text(at)
 
 
 def test_alternative_weights_are_labelled_and_ranked_by_the_engine(wh):
@@ -154,8 +165,11 @@ def test_drill_down_explains_a_unit_score_and_its_change(wh):
     summary = attribute_quarter(snapshot(), QUARTER).summary
     row = summary.filter(summary["unit_code"] == LANZHOU).row(0, named=True)
     text = shown_text(at)
-    assert f"变化 {row['change']:+.2f} 分" in text and f"参照变动 {row['reference_effect']:+.2f} 分" in text
-    assert "归因参照：两个季度统一以上季度（2025Q2）各单位取值作标准化参照" in text
+    sentence = explain_all(attribute_quarter(snapshot(), QUARTER), ranking.indicators)[LANZHOU].text
+    assert sentence in text                      # the one sentence, on the list and in the drill-down
+    assert text.count(sentence) == 2
+    assert row["reference_effect"] == pytest.approx(0, abs=1e-9) and "参照变动" not in text
+    assert "单位得分只取决于本单位自身的数据" in text
 
 
 def test_reporter_is_refused_the_live_pages(wh):

@@ -3,6 +3,7 @@ incomplete data, and later loads that never change what was published."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import shutil
@@ -33,7 +34,9 @@ from analytics.publication.archive import (
     verify_publication,
 )
 from analytics.ranking import charts
+from analytics.ranking.attribution import attribute_quarter
 from analytics.ranking.composite import rank_quarter
+from analytics.ranking.explain import explain_all
 from warehouse import store
 from warehouse.queries import ranking as q
 
@@ -170,6 +173,14 @@ def test_publication_list_verifies_each_and_exports_what_was_published(hand, mon
     monkeypatch.setattr(bulletin, "render_pngs", lambda figures: (_ for _ in ()).throw(RuntimeError("no Chromium")))
     page = bulletin.publication_export(now, "2025Q3-01", "html").decode("utf-8")
     assert "发布编号：2025Q3-01" in page and charts.CHART_OMITTED in page
+    # one sentence per unit on its rank movement, the very sentences of the ranking page
+    moves = explain_all(attribute_quarter(now, "2025Q3", cfg), preview.indicators)
+    assert "名次变化说明" in page and all(html.escape(m.text) in page for m in moves.values())
+    # what leaders read carries no version, hash, file or table name (they stay in the publication record)
+    pub = q.publications(now).row(0, named=True)
+    for developer_text in (cfg.version, "ranking-engine", pub["content_hash"][:16], cfg.sha256[:12], "config/",
+                           ".toml", "mart_", ".duckdb"):
+        assert developer_text not in page, developer_text
     assert bulletin.publication_export(now, "2025Q3-01", "pdf").startswith(b"%PDF")
     with pytest.raises(ValueError, match="未知的导出格式“doc”"):
         bulletin.publication_export(now, "2025Q3-01", "doc")

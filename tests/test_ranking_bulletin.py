@@ -51,8 +51,7 @@ def test_ranking_workbook_cell_by_cell(ranking):
     assert wb.sheetnames == ["综合排名", "1.甲指标", "2.乙指标", "3.丙指标", "指标说明"]
     ws = wb["综合排名"]
     assert ws["A1"].value == "2025年第三季度招商引资工作综合排名通报（测试组）"
-    assert ws["A2"].value == ("数据截至：2025年10月05日 10:00；指标体系版本：test-engine-1（配置摘要 "
-                              f"{ranking.config_sha256[:12]}）；方法版本：ranking-engine-1.0；权重：专家权重（配置）")
+    assert ws["A2"].value == "所用报表收件截至：2025年10月05日 10:00；权重：专家权重（配置）"
     assert ws["A3"].value == "预览：尚未发布"
     assert [c.value for c in ws[4]] == ["被考核单位", "指标完成情况", "得分", "排名", "备注"]
     table = ranking.table.to_dicts()

@@ -17,6 +17,7 @@ from analytics.ranking.composite import rank_quarter
 from analytics.ranking.history import history_quarters, months_not_due, rank_changes, rank_history, reporting_status
 from analytics.ranking.indicator_config import IndicatorConfig, parse_indicator_config
 from analytics.ranking.indicators import compute_indicator_values
+from analytics.targets.lifecycle import lifecycle_overview
 from warehouse import store
 
 LANZHOU, JIAYUGUAN, XINQU = "620100", "620200", "620171"
@@ -194,7 +195,8 @@ def test_project_counts_shares_and_life_cycle_by_hand(hand):
     ]
     for m in q3:
         hand.submit(LANZHOU, m, rows)
-    vals, _ = _values(hand.write(), "2025Q3", small_config())
+    snap = hand.write()
+    vals, _ = _values(snap, "2025Q3", small_config())
     assert vals[(LANZHOU, "major_projects")] == 1.0
     assert vals[(LANZHOU, "fortune500")] == 1.0
     # window funds: A 30×9 = 270 (high-tech, key chain), B 10×9 = 90 → shares 270/360
@@ -202,10 +204,16 @@ def test_project_counts_shares_and_life_cycle_by_hand(hand):
     assert vals[(LANZHOU, "key_chain_share")] == pytest.approx(75.0)
     # signed before 2025-04-01: A (Feb 2025), C, D, E → started: A (在建), D (停滞 with a start date) → 2/4
     assert vals[(LANZHOU, "start_rate")] == pytest.approx(50.0)
-    # arrival: (300 + 100 + 0 + 600 + 0) / (1000 + 1000 + 2000 + 1000 + 1000)
-    assert vals[(LANZHOU, "arrival_rate")] == pytest.approx(1000 / 6000 * 100)
-    # stalled among A, B, C, D (E terminated): C (unstarted since 2024-03) and D (停滞) → 2/4
-    assert vals[(LANZHOU, "stalled_share")] == pytest.approx(50.0)
+    # 资金到位率 and 停滞项目 as 项目全周期 defines them: every project reported, E (终止) left out, F (省内 funds)
+    # in. arrival: (300 + 100 + 0 + 600 + 500) / (1000 + 1000 + 2000 + 1000 + 1000)
+    assert vals[(LANZHOU, "arrival_rate")] == pytest.approx(1500 / 6000 * 100)
+    # stalled among A, B, C, D, F: C (unstarted since 2024-03) and D (停滞) → 2/5
+    assert vals[(LANZHOU, "stalled_share")] == pytest.approx(40.0)
+    # … and the very numbers the 项目全周期 page shows for the same unit and month
+    life = lifecycle_overview(snap, dt.date(2025, 9, 1))
+    row = life.funnel.frame.filter(pl.col("unit_code") == LANZHOU).row(0, named=True)
+    assert vals[(LANZHOU, "arrival_rate")] == pytest.approx(float(row["funds_rate"]) * 100, abs=0.01)
+    assert vals[(LANZHOU, "stalled_share")] == pytest.approx(row["stalled"] / row["signed"] * 100)
 
 
 def test_latest_version_lateness_quarantine_and_findings(hand):

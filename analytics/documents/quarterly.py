@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from analytics.documents.common import POLICY, Body, cell_int, document, text, top_and_bottom
-from analytics.documents.model import INTERNAL, PROVINCE, Attachment, Document, Sentence, Writer
+from analytics.documents.model import INTERNAL, PROVINCE, Attachment, Document, Fact, Sentence, Writer
 from analytics.documents.settings import DocumentSettings
 from analytics.publication.archive import Publication, load_publication
 from analytics.ranking.attribution import Attribution, attribute_change
 from analytics.ranking.composite import Ranking, rank_quarter
+from analytics.ranking.explain import COUNT_UNITS, explain_unit
 from analytics.ranking.indicator_config import IndicatorConfig, load_indicator_config
 from analytics.ranking.indicators import IndicatorValues, compute_indicator_values
 from analytics.ranking.normalise import RankingError
@@ -69,41 +70,12 @@ def quarter_attribution(snapshot: Snapshot, qr: QuarterRanking) -> Attribution |
         return None
 
 
-def explanation(row: dict, items: pl.DataFrame, internal: bool = True) -> Sentence:
-    """One unit's rank movement in one sentence: rank, the move, the score change and its main driver. The 公开版
-    does not name a deduction (it may be a verification finding): it says 扣分事项."""
-    w = Writer()
-    u = row["unit_code"]
-    rank, before = row["rank_current"], row["rank_previous"]
-    head = f"{row['unit_name']}位列第{w.rank('rank', u, rank)}位"
-    if before is None or rank is None:
-        move = ""
-    elif rank < before:
-        move = f"，较上季度上升{w.rank('rank_rise', u, before - rank)}位"
-    elif rank > before:
-        move = f"，较上季度下降{w.rank('rank_fall', u, rank - before)}位"
-    else:
-        move = "，与上季度持平"
-    change = row["change"]
-    if abs(round(change, 2)) < 0.005:
-        return w.done(f"{head}{move}，得分与上季度基本持平。")
-    up = change > 0
-    score = (f"，综合得分{'提高' if up else '下降'}{w.score('score_change', u, change, absolute=True)}分")
-    mine = items.filter(pl.col("unit_code") == u)
-    mine = mine.sort("contribution", descending=up)
-    driver = mine.row(0, named=True) if mine.height else None
-    if driver is None or (driver["contribution"] > 0) != up:
-        return w.done(f"{head}{move}{score}。")
-    amount = w.score(f"contribution:{driver['item_id']}", u, driver["contribution"], absolute=True)
-    if driver["kind"] == "reference":
-        why = (f"主要是其他单位指标变化使相对位置{'改善' if up else '后移'}（{'拉动' if up else '拉低'}得分{amount}分）")
-    elif up:
-        why = f"主要得益于{driver['item_name']}方面的进步（拉动得分{amount}分）"
-    elif driver["kind"] == "indicator":
-        why = f"主要受{driver['item_name']}方面退步影响（拉低得分{amount}分）"
-    else:
-        why = f"主要受{driver['item_name'] if internal else '扣分事项'}影响（拉低得分{amount}分）"
-    return w.done(f"{head}{move}{score}，{why}。")
+def explanation(row: dict, items: pl.DataFrame, internal: bool = True,
+                count_items: set[str] = frozenset()) -> Sentence:
+    """One unit's rank movement in one sentence (`analytics.ranking.explain`, the generator the ranking page and the
+    bulletins use). The 公开版 does not name a deduction (it may be a verification finding): it says 扣分事项."""
+    e = explain_unit(row, items, count_items=count_items, public=not internal)
+    return Sentence(e.text, tuple(Fact(n.key, n.scope, n.value, n.text, n.unit) for n in e.numbers))
 
 
 def _ranking_sentences(r: Ranking) -> list[Sentence]:
@@ -179,7 +151,9 @@ def quarterly_document(snapshot: Snapshot, quarter: str, settings: DocumentSetti
             else:
                 order = {x["unit_code"]: i for i, x in enumerate(ranked)}
                 rows = sorted(attribution.summary.iter_rows(named=True), key=lambda x: order.get(x["unit_code"], 99))
-                body.section("名次变化情况", *([explanation(x, attribution.items, version == INTERNAL)] for x in rows))
+                counts = set(r.indicators.filter(pl.col("unit").is_in(COUNT_UNITS))["indicator_id"])
+                body.section("名次变化情况", *([explanation(x, attribution.items, version == INTERNAL, counts)]
+                                                for x in rows))
         elif section in ("praise", "interview"):
             n = k.praise_top if section == "praise" else k.interview_bottom
             if n and len(ranked) > 2 * n:

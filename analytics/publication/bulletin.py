@@ -13,10 +13,12 @@ from analytics.publication.archive import Publication, load_publication
 from analytics.publication.wording import (
     bulletin_title,
     meta_lines,
+    movement_sentences,
     unit_achievements,
     unit_remarks,
 )
 from analytics.publication.workbook import ranking_xlsx
+from analytics.ranking.attribution import Attribution, attribute_change
 from analytics.ranking.charts import (
     CHART_OMITTED,
     rank_interval_figure,
@@ -24,6 +26,10 @@ from analytics.ranking.charts import (
     score_map_figure,
 )
 from analytics.ranking.composite import Ranking
+from analytics.ranking.indicator_config import IndicatorConfig
+from analytics.ranking.indicators import compute_indicator_values
+from analytics.ranking.normalise import RankingError
+from core import periods
 from warehouse.store import Snapshot
 
 # --------------------------------------------------------------------------- HTML and PDF
@@ -42,9 +48,13 @@ p.omitted { color: #a00; }
 """
 
 
-def ranking_html(ranking: Ranking, publication: Publication | None = None, charts: bool = True) -> str:
-    """Self-contained HTML bulletin (inline CSS, charts as inline PNG when they can be rendered)."""
+def ranking_html(ranking: Ranking, publication: Publication | None = None, charts: bool = True,
+                 attribution: Attribution | None = None) -> str:
+    """Self-contained HTML bulletin (inline CSS, charts as inline PNG when they can be rendered); with the
+    attribution against the previous quarter, one sentence per unit on its rank movement."""
     e = html.escape
+    moves = movement_sentences(ranking, attribution)
+    moves_html = (f"<h2>名次变化说明</h2>{''.join(f'<p>{e(x)}</p>' for x in moves)}" if moves else "")
     achievements, remarks = unit_achievements(ranking), unit_remarks(ranking)
     rows = []
     for r in ranking.table.iter_rows(named=True):
@@ -72,6 +82,7 @@ def ranking_html(ranking: Ranking, publication: Publication | None = None, chart
 {''.join(f'<p class="meta">{e(line)}</p>' for line in meta_lines(ranking, publication))}
 <table><thead><tr><th>被考核单位</th><th>指标完成情况</th><th>得分</th><th>排名</th><th>备注</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
+{moves_html}
 {''.join(figures)}
 <h2>指标与方法</h2>
 <table><thead><tr><th>指标</th><th>方向</th><th>单位</th><th>权重</th><th>计算公式</th></tr></thead>
@@ -80,11 +91,22 @@ def ranking_html(ranking: Ranking, publication: Publication | None = None, chart
 </body></html>"""
 
 
-def ranking_pdf(ranking: Ranking, publication: Publication | None = None, charts: bool = True) -> bytes:
+def ranking_pdf(ranking: Ranking, publication: Publication | None = None, charts: bool = True,
+                attribution: Attribution | None = None) -> bytes:
     """The HTML bulletin as PDF (WeasyPrint; Chinese needs a CJK font such as fonts-wqy-microhei)."""
     from weasyprint import HTML  # heavy import, only when a PDF is asked for
 
-    return HTML(string=ranking_html(ranking, publication, charts)).write_pdf()
+    return HTML(string=ranking_html(ranking, publication, charts, attribution)).write_pdf()
+
+
+def previous_quarter_attribution(snapshot: Snapshot, ranking: Ranking, config: IndicatorConfig) -> Attribution | None:
+    """The ranking's change against the previous quarter (recomputed on the snapshot with the same config), or None."""
+    try:
+        previous = compute_indicator_values(snapshot, periods.previous_quarter(ranking.quarter), config,
+                                            ranking.group_id)
+        return attribute_change(ranking.inputs, previous, config, ranking.weight_scheme)
+    except (RankingError, ValueError):
+        return None
 
 
 
@@ -96,8 +118,9 @@ def publication_export(snapshot: Snapshot, publication_id: str, fmt: str) -> byt
     pub = load_publication(snapshot, publication_id)
     if fmt == "xlsx":
         return ranking_xlsx(pub.ranking, pub)
+    moves = previous_quarter_attribution(snapshot, pub.ranking, pub.config)
     if fmt == "html":
-        return ranking_html(pub.ranking, pub).encode("utf-8")
+        return ranking_html(pub.ranking, pub, attribution=moves).encode("utf-8")
     if fmt == "pdf":
-        return ranking_pdf(pub.ranking, pub)
+        return ranking_pdf(pub.ranking, pub, attribution=moves)
     raise ValueError(f"未知的导出格式“{fmt}”，可选：{'、'.join(EXPORT_FORMATS)}")

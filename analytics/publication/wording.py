@@ -4,7 +4,9 @@ from __future__ import annotations
 import polars as pl
 
 from analytics.publication.archive import Publication
+from analytics.ranking.attribution import Attribution
 from analytics.ranking.composite import WEIGHT_SCHEMES, Ranking
+from analytics.ranking.explain import explain_all
 from core import periods
 
 # --------------------------------------------------------------------------- shared wording
@@ -45,12 +47,13 @@ def bulletin_title(ranking: Ranking) -> str:
 
 
 def meta_lines(ranking: Ranking, publication: Publication | None) -> list[str]:
+    """The bulletin's plain-Chinese lines under the title. Versions, hashes and snapshot names stay in the publication
+    record (and the admin 技术信息 fold), never in what leaders read."""
     cutoff = f"{ranking.data_cutoff:%Y年%m月%d日 %H:%M}" if ranking.data_cutoff else "无数据"
-    lines = [f"数据截至：{cutoff}；指标体系版本：{ranking.config_version}（配置摘要 {ranking.config_sha256[:12]}）；"
-             f"方法版本：{ranking.engine_version}；权重：{WEIGHT_SCHEMES[ranking.weight_scheme]}"]
+    lines = [f"所用报表收件截至：{cutoff}；权重：{WEIGHT_SCHEMES[ranking.weight_scheme]}"]
     if publication is not None:
         lines.append(f"发布编号：{publication.publication_id}；发布人：{publication.published_by}；"
-                     f"发布时间：{publication.published_at:%Y-%m-%d %H:%M}；内容哈希：{publication.content_hash[:16]}…")
+                     f"发布时间：{publication.published_at:%Y-%m-%d %H:%M}")
         if publication.corrects:
             lines.append(f"本通报更正 {publication.corrects}，更正说明：{publication.note}")
         elif publication.note:
@@ -60,3 +63,11 @@ def meta_lines(ranking: Ranking, publication: Publication | None) -> list[str]:
     else:
         lines.append("预览：尚未发布")
     return lines
+
+
+def movement_sentences(ranking: Ranking, attribution: Attribution | None) -> list[str]:
+    """名次变化说明: one sentence per unit (analytics.ranking.explain), in the ranking's order."""
+    if attribution is None:
+        return []
+    sentences = explain_all(attribution, ranking.indicators)
+    return [sentences[u].text for u in ranking.table["unit_code"] if u in sentences]

@@ -110,8 +110,12 @@ def attribute_change(current: IndicatorValues, previous: IndicatorValues, config
                           effect))
     reference_text = ("各指标固定上下限" if config.attribution_reference == "goalposts"
                       else f"上季度（{previous.quarter}）各单位取值")
-    notes = [f"归因参照：两个季度统一以{reference_text}作标准化参照；在此参照下，各指标与加减分项的贡献之和等于得分变化。"
-             "公布得分按各季度自身取值标准化，两者之差列为“参照变动”。", *notes]
+    if all(m not in REFERENCE_NORMALISERS for m in methods):
+        notes = ["各指标按全年固定的上下限计分，单位得分只取决于本单位自身的数据；各指标与加减分项的贡献之和即等于得分变化，"
+                 "不受其他单位数据变化影响。", *notes]
+    else:
+        notes = [f"归因参照：两个季度统一以{reference_text}作标准化参照；在此参照下，各指标与加减分项的贡献之和等于得分变化。"
+                 "公布得分按各季度自身取值标准化，两者之差列为“参照变动”。", *notes]
     return Attribution(
         quarter=current.quarter, previous_quarter=previous.quarter, reference=config.attribution_reference,
         summary=pl.DataFrame(summary_rows, orient="row", schema={

@@ -37,7 +37,8 @@ from analytics.ranking.weights import WEIGHTS_SCHEMA, alternative_weights
 from core import periods
 from warehouse.store import Snapshot
 
-ENGINE_VERSION = "ranking-engine-1.0"
+# 1.1: fixed goalposts may be the default normaliser (and a Monte-Carlo choice); results of 1.0 configs unchanged.
+ENGINE_VERSION = "ranking-engine-1.1"
 
 WEIGHT_SCHEMES = {"expert": "专家权重（配置）", "entropy": "熵权法", "critic": "CRITIC 法"}
 
@@ -80,8 +81,17 @@ class Ranking:
     adjustment_items: pl.DataFrame
     weights: pl.DataFrame
     dominance: pl.DataFrame
-    notes: tuple[str, ...]
+    notes: tuple[str, ...]          # the method notes, in METHOD_NOTES order, then the alternative weights' notes
     inputs: IndicatorValues
+
+    def note(self, kind: str) -> str:
+        """One method note by what it says: 'window', 'rank_rule', 'robustness' or 'missing'."""
+        return self.notes[METHOD_NOTES.index(kind)]
+
+    @property
+    def weight_notes(self) -> tuple[str, ...]:
+        """What the alternative weighting schemes had to say (after the method notes)."""
+        return self.notes[len(METHOD_NOTES):]
 
     @property
     def data_cutoff(self) -> dt.datetime | None:
@@ -202,6 +212,9 @@ def _contribution_rows(values: IndicatorValues, config: IndicatorConfig, X, N, e
         if cut_by[u]:
             rows.append((code, "cut", "得分截至 0–100", "cut", None, None, None, float(cut_by[u]), ""))
     return rows
+
+
+METHOD_NOTES = ("window", "rank_rule", "robustness", "missing")  # the order of `_method_notes` (stored in publications)
 
 
 def _method_notes(values: IndicatorValues, config: IndicatorConfig, weight_scheme: str) -> list[str]:

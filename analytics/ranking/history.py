@@ -86,3 +86,32 @@ def reporting_status(ranking: Ranking, today: dt.date) -> pl.DataFrame:
         rows.append((r["unit_code"], "、".join(overdue), "、".join(pending), "；".join(parts) or "完整"))
     return pl.DataFrame(rows, orient="row", schema={"unit_code": pl.String, "overdue": pl.String,
                                                     "pending": pl.String, "status": pl.String})
+
+
+# --------------------------------------------------------------------------- which quarter to show
+
+def quarter_due(quarter: str, today: dt.date) -> bool:
+    """Whether every month of the quarter is past its reporting deadline (the quarter's data can be complete)."""
+    return all(status.deadline_for(m).date() < today for m in periods.quarter_months(quarter))
+
+
+def latest_complete_quarter(quarter: str, today: dt.date, first_month: dt.date | None = None) -> str | None:
+    """`quarter` itself when all its deadlines have passed, else the latest earlier quarter that has (None when that
+    would end before `first_month`, the first month with data)."""
+    q = quarter
+    while not quarter_due(q, today):
+        q = periods.previous_quarter(q)
+    if first_month is not None and periods.quarter_months(q)[-1] < first_month:
+        return None
+    return q
+
+
+def last_complete_month(ranking: Ranking) -> dt.date | None:
+    """数据截至: the latest month of the ranking's window for which every unit's report is in (and all before it)."""
+    missing = {m for r in ranking.inputs.units.iter_rows(named=True) for m in r["missing_months"].split("、") if m}
+    out = None
+    for m in month_range(ranking.inputs.window_start, ranking.inputs.end_month):
+        if month_label(m) in missing:
+            break
+        out = m
+    return out

@@ -241,7 +241,8 @@ class GroupEntry(Strict):
 
 
 class Scoring(Strict):
-    default_normaliser: Literal["efficacy", "minmax", "zscore", "rank"] = Field("efficacy", title="默认标准化方法")
+    default_normaliser: Literal["efficacy", "minmax", "zscore", "rank", "goalposts"] = Field(
+        "efficacy", title="默认标准化方法")
     window: Literal["ytd", "quarter"] = Field("ytd", title="指标期间 window")
     missing_policy: Literal["flag", "exclude"] = Field("flag", title="缺报处理 missing_policy")
 
@@ -252,7 +253,7 @@ class RobustnessSection(Strict):
     weight_method: Literal["uniform", "dirichlet"] = Field("uniform", title="权重扰动方法")
     weight_spread: Number = Field(0.25, title="权重扰动幅度 weight_spread", ge=0, lt=1)
     dirichlet_concentration: Number = Field(50, title="狄利克雷集中度", gt=0)
-    normalisers: list[Literal["efficacy", "minmax", "zscore", "rank"]] = Field(
+    normalisers: list[Literal["efficacy", "minmax", "zscore", "rank", "goalposts"]] = Field(
         list(REFERENCE_NORMALISERS), title="模拟用标准化方法", min_length=1)
 
 
@@ -330,8 +331,9 @@ def parse_indicator_config(text: str, path: str | None = None, sha256: str | Non
             fail(f"第 {i + 1} 个指标（{e.id}）使用固定上下限法，需配置 goalposts = [下限, 上限]", "indicator", "normaliser", i)
         if f.attribution.reference == "goalposts" and norm in REFERENCE_NORMALISERS and e.goalposts is None:
             fail(f"归因参照为固定上下限，但指标“{e.id}”未配置 goalposts", "indicator", "id", i)
-    if f.attribution.reference == "goalposts" and f.scoring.default_normaliser not in ("efficacy", "minmax"):
-        fail("固定上下限参照只适用于功效系数法或极差标准化", "attribution", "reference")
+    if f.attribution.reference == "goalposts" and f.scoring.default_normaliser not in ("efficacy", "minmax",
+                                                                                        "goalposts"):
+        fail("固定上下限参照只适用于固定上下限法、功效系数法或极差标准化", "attribution", "reference")
     for kind, entries in (("adjustment", f.adjustment), ("group", f.group)):
         ids = [e.id for e in entries]
         for i, x in enumerate(ids):

@@ -17,11 +17,13 @@ from typing import Callable
 
 import polars as pl
 
-from analytics.targets import quotas
+from analytics.targets import lifecycle, quotas
+from analytics.targets.settings import load_settings
 from core import catalog, money, periods
 from core.periods import month_label, month_range
 from warehouse import store
 from warehouse.queries import ranking as q
+from warehouse.queries import targets as target_queries
 from warehouse.store import Snapshot
 
 STARTED_STATUSES = ("在建", "已投产")
@@ -51,6 +53,7 @@ class FormulaInputs:
     unit_months: pl.DataFrame    # warehouse.queries.ranking.unit_months, Jan of last year .. end_month
     ledger: pl.DataFrame         # warehouse.queries.ranking.project_ledger over the window
     findings: pl.DataFrame       # warehouse.queries.ranking.verification_findings over the window's quarters
+    states: pl.DataFrame | None = None  # warehouse.queries.targets.project_states at end_month (项目全周期's view)
 
     @property
     def window_months(self) -> list[dt.date]:
@@ -169,7 +172,7 @@ def funds_progress(unit_months: pl.DataFrame, units, year: int, end_month: dt.da
 @_register(
     "task_completion_vs_schedule", "indicator", "到位资金任务完成率",
     "年初至季末累计到位资金 ÷ 年度下达任务 ÷ 序时进度（季末月份/12）× 100%；"
-    "年度任务为上年全年实绩 × 下达倍数（config/targets.toml，默认 1.20），或配置的协商任务",
+    "年度任务为上年全年实绩 × 下达倍数（默认 1.20），或经协商下达的任务",
 )
 def _task_completion(inp: FormulaInputs, params: dict) -> dict:
     out = {}
@@ -216,7 +219,7 @@ def _count_per_unit(inp: FormulaInputs, frame: pl.DataFrame, noun: str) -> dict:
 
 @_register(
     "major_projects_signed", "indicator", "新签约10亿元以上项目",
-    "指标期间内新签约、计划总投资 ≥ 10亿元（100,000万元，config/targets.toml）的省外境内/境外资金项目个数",
+    "指标期间内新签约、计划总投资 ≥ 10亿元（100,000万元）的省外境内/境外资金项目个数",
 )
 def _major_projects(inp: FormulaInputs, params: dict) -> dict:
     threshold = Decimal(str(quotas.targets_config()["tiers"]["major_threshold_wan"]))
@@ -267,7 +270,7 @@ def _high_tech_share(inp: FormulaInputs, params: dict) -> dict:
 
 @_register(
     "key_chain_funds_share", "indicator", "重点产业链到位资金占比",
-    "指标期间重点产业链（config/chains.toml）项目到位资金 ÷ 指标期间到位资金 × 100%",
+    "指标期间重点产业链项目到位资金 ÷ 指标期间到位资金 × 100%",
 )
 def _key_chain_share(inp: FormulaInputs, params: dict) -> dict:
     return _funds_share(inp, pl.col("chain").is_in(list(catalog.chains())), "重点产业链")
@@ -301,7 +304,7 @@ def _start_rate(inp: FormulaInputs, params: dict) -> dict:
 
 @_register(
     "funds_arrival_rate", "indicator", "资金到位率",
-    "指标期间在报项目的累计到位资金 ÷ 签约金额 × 100%（取各项目期间内最新一期报表）",
+    "指标期间在报招商项目的累计到位资金 ÷ 签约金额 × 100%（取各项目期间内最新一期报表；2025年指标体系口径）",
 )
 def _arrival_rate(inp: FormulaInputs, params: dict) -> dict:
     rows = _sums(inp.ledger, "unit_code", num=pl.col("funds_cum_wan").sum(), den=pl.col("signed_amount_wan").sum())
@@ -311,7 +314,8 @@ def _arrival_rate(inp: FormulaInputs, params: dict) -> dict:
 
 @_register(
     "stalled_share", "indicator", "停滞项目占比",
-    "在报未终止项目中，状态为“停滞”或签约满 {unstarted_months} 个月仍未开工的项目数 ÷ 项目数 × 100%（越低越好）",
+    "在报未终止项目中，状态为“停滞”或签约满 {unstarted_months} 个月仍未开工的项目数 ÷ 项目数 × 100%"
+    "（越低越好；2025年指标体系口径）",
     unstarted_months=12,
 )
 def _stalled_share(inp: FormulaInputs, params: dict) -> dict:
@@ -323,6 +327,37 @@ def _stalled_share(inp: FormulaInputs, params: dict) -> dict:
     )
     rows = _sums(active, "unit_code", num=stalled.sum(), den=pl.len())
     return _ratio(inp, rows, "无在报项目", lambda r: f"停滞 {r['num']} 个 / 在报 {r['den']} 个")
+
+
+def _live_states(inp: FormulaInputs) -> pl.DataFrame:
+    """Projects as 项目全周期 sees them at the quarter's end: every project the unit reported, latest state, not 终止."""
+    states = inp.states.filter(pl.col("unit_code").is_in(list(inp.units)))
+    return states.filter(pl.col("status") != lifecycle.TERMINATED)
+
+
+@_register(
+    "funds_arrival_rate_lifecycle", "indicator", "资金到位率",
+    "截至季末各单位报送过的未终止项目（取最新一期报表）累计到位资金 ÷ 签约金额 × 100%，与“项目全周期”页同一口径",
+)
+def _arrival_rate_lifecycle(inp: FormulaInputs, params: dict) -> dict:
+    rows = _sums(_live_states(inp), "unit_code", num=pl.col("funds_cum_wan").sum(),
+                 den=pl.col("signed_amount_wan").sum())
+    return _ratio(inp, rows, "无在报项目",
+                  lambda r: f"累计到位 {_yi(Decimal(r['num']))} / 签约 {_yi(Decimal(r['den']))}")
+
+
+@_register(
+    "stalled_share_lifecycle", "indicator", "停滞项目占比",
+    "截至季末符合任一停滞认定规则（签约未开工、开工后无到位资金、资金到位不足、报告停滞，与“项目全周期”页相同）的"
+    "项目数 ÷ 未终止项目数 × 100%（越低越好）",
+)
+def _stalled_share_lifecycle(inp: FormulaInputs, params: dict) -> dict:
+    live = _live_states(inp)
+    hits = lifecycle.stall_rule_hits(live, load_settings().stall)
+    stalled = hits.select("unit_code", "project_id").unique()
+    counts = dict(stalled.group_by("unit_code").len().iter_rows())
+    rows = {u: {"num": counts.get(u, 0), "den": n} for u, n in live.group_by("unit_code").len().iter_rows()}
+    return _ratio(inp, rows, "无在报项目", lambda r: f"停滞 {r['num']} 个 / 在报未终止 {r['den']} 个")
 
 
 # --------------------------------------------------------------------------- adjustment formulas (counts)
@@ -349,13 +384,13 @@ def _quarantined(inp: FormulaInputs, params: dict) -> dict:
 
 
 @_register("verified_discrepancies", "adjustment", "核查发现差异项目数",
-           "指标期间各季度抽样核查中结论为“存在差异”的项目数（mart_verification_findings）")
+           "指标期间各季度抽样核查中结论为“存在差异”的项目数")
 def _discrepancies(inp: FormulaInputs, params: dict) -> dict:
     return _counts(inp, inp.findings, "discrepancies", "个项目核查存在差异")
 
 
 @_register("verification_unverifiable", "adjustment", "核查无法核实项目数",
-           "指标期间各季度抽样核查中结论为“无法核实”的项目数（mart_verification_findings）")
+           "指标期间各季度抽样核查中结论为“无法核实”的项目数")
 def _unverifiable(inp: FormulaInputs, params: dict) -> dict:
     return _counts(inp, inp.findings, "unverifiable", "个项目无法核实")
 
@@ -451,7 +486,10 @@ def compute_indicator_values(snapshot: Snapshot, quarter: str, config, group_id:
         unit_months = q.unit_months(con, units, dt.date(year - 1, 1, 1), end_month)
         ledger = q.project_ledger(con, units, window_start, end_month)
         findings = q.verification_findings(con, units, window_quarters)
-    inputs = FormulaInputs(quarter, year, window_start, end_month, tuple(units), unit_months, ledger, findings)
+        states = (target_queries.project_states(con, end_month)
+                  if any(s.formula.endswith("_lifecycle") for s in config.indicators) else None)
+    inputs = FormulaInputs(quarter, year, window_start, end_month, tuple(units), unit_months, ledger, findings,
+                           states)
     return values_from_inputs(inputs, config, group, snapshot.identity)
 
 

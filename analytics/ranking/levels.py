@@ -251,10 +251,10 @@ def with_parents(ranking: Ranking, level: str, ents: list[Entity], levels_path: 
     notes = list(ranking.notes)
     if level != "unit":
         notes.append(f"{LEVELS[level]}层级指标体系：" + "；".join(ranking.indicators["name"].to_list())
-                     + "。权重按 config/indicators.toml 的比例换算，合计为 1。")
+                     + "。权重按全省指标体系的比例换算，合计为 1。")
         notes += [f"未采用 {d}" for d in dropped_notes(level, levels_path)]
     if level == "county":
         notes.append(f"县区代码：{catalog.county_codes_source()}。未填所在县区的项目（市州本级）计入市州，不参与县区排名。")
     if level == "chain" and catalog.chains_provisional():
-        notes.append("产业链名单、代码和链长部门为暂定（config/chains.toml），待录入官方名单后更新。")
+        notes.append("产业链名单、代码和链长部门为暂定，待录入官方名单后更新。")
     return dataclasses.replace(ranking, table=table, notes=tuple(notes))

@@ -11,7 +11,7 @@ NORMALISER_NAMES = {
     "zscore": "标准分（T 分 = 50 + 10 × z）",
     "rank": "排序法（按位次折算 0–100）",
     "completion": "目标完成度（100 × min(实际 ÷ 目标, 封顶倍数) ÷ 封顶倍数）",
-    "goalposts": "固定上下限（0–100）",
+    "goalposts": "固定上下限法（100 ×（x − 下限）÷（上限 − 下限），截至 0–100；上下限全年固定）",
 }
 # Normalisers anchored on the ranked units' own values (the ones Monte-Carlo swaps); the others are fixed by config.
 REFERENCE_NORMALISERS = ("efficacy", "minmax", "zscore", "rank")

@@ -21,14 +21,17 @@ def monte_carlo_ranks(X: np.ndarray, specs, w: np.ndarray, adjust: np.ndarray, r
     """Ranks per draw (draws × units; NaN = unranked) over perturbed weights and a drawn normaliser.
 
     The drawn normaliser replaces every reference-based normaliser; target-based ones (completion, goalposts)
-    are policy and stay.
+    are policy and stay — except goalposts when "goalposts" is itself one of the configured choices (a config whose
+    default is fixed goalposts asks how far a relative normaliser would move the ranks).
     """
     rng = np.random.default_rng(rob.seed)
+    swappable = set(REFERENCE_NORMALISERS) | ({"goalposts"} & set(rob.normalisers))
     refs = [Reference(values=X[ref_rows, i]) for i in range(len(specs))]
-    N = np.stack([
-        normalised_matrix(X, specs, [m if s.normaliser in REFERENCE_NORMALISERS else s.normaliser for s in specs], refs)
-        for m in rob.normalisers
-    ])
+
+    def drawn(m: str) -> list[str]:
+        return [m if s.normaliser in swappable and (m != "goalposts" or s.goalposts) else s.normaliser for s in specs]
+
+    N = np.stack([normalised_matrix(X, specs, drawn(m), refs) for m in rob.normalisers])
     choice = rng.integers(len(rob.normalisers), size=rob.draws)
     W = draw_weights(rng, w, rob, rob.draws)
     scores, _, _ = aggregate(N[choice], W, adjust)

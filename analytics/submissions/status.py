@@ -16,7 +16,7 @@ MARK_RESUBMITTED = "🔁"
 MARK_QUARANTINED = "⚠️"
 LEGEND = (
     f"{SYMBOLS[STATUS_ON_TIME]} 按时报送　{SYMBOLS[STATUS_LATE]} 迟报　{SYMBOLS[STATUS_MISSING]} 缺报（已过截止日）　"
-    f"{SYMBOLS[STATUS_NOT_DUE]} 未到截止日　{MARK_RESUBMITTED} 已重报（多版本，取最新版）　{MARK_QUARANTINED} 有隔离行"
+    f"{SYMBOLS[STATUS_NOT_DUE]} 未到截止日　{MARK_RESUBMITTED} 已更正（按更正后的数据计算；是否按时以首次报送为准）　{MARK_QUARANTINED} 有隔离行"
 )
 
 
@@ -78,6 +78,6 @@ def summary(classified: pl.DataFrame) -> dict[str, int]:
     out = {s: 0 for s in SYMBOLS}
     for status, n in counts.iter_rows():
         out[status] = n
-    out["重报"] = int(classified["resubmitted"].sum())
+    out["已更正"] = int(classified["resubmitted"].sum())
     out["有隔离行"] = int(classified["has_quarantine"].sum())
     return out

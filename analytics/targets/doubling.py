@@ -242,7 +242,7 @@ def doubling_tracker(events: pl.DataFrame, data_months: list[dt.date], as_of: dt
     if 0 < covered < b.months:
         messages.append(
             f"基期（{b.label}，共 {b.months} 个月）仓库中仅有 {covered} 个月的数据（最早 {min(have):%Y-%m}），"
-            "由仓库计算的基期数可能偏低；可在 config/targets.toml 的 [doubling.baseline_counts] 填写基期实数")
+            "由仓库计算的基期数可能偏低；可由管理员在目标任务配置中填写基期实数")
     rows, unknown, zero = [], [], []
     for m in measures:
         configured = settings.baseline_counts.get(m)
@@ -263,7 +263,7 @@ def doubling_tracker(events: pl.DataFrame, data_months: list[dt.date], as_of: dt
                      "current_count": current, "path_count": path, "progress": _progress(current, target),
                      "on_track": None if path is None or not target else current >= path})
     if unknown:
-        messages.append(f"基期（{b.label}）仓库中没有数据，且未在 config/targets.toml 的 [doubling.baseline_counts] "
+        messages.append(f"基期（{b.label}）仓库中没有数据，且管理员未在目标任务配置中"
                         f"填写基期数，无法计算翻番目标：{'、'.join(unknown)}")
     if zero:
         messages.append(f"基期数为 0，翻番目标无意义，仅显示目标期累计：{'、'.join(zero)}")

@@ -36,7 +36,7 @@ COLUMNS = (
     Column("parent", "所属"),
     Column("funds_wan", "年初至今到位资金", "亿元", "1月至截至月份各月本月到位资金之和（省外境内、境外），按各月所填县区/产业链归属"),
     Column("projects", "在报项目", "个", "期间内报送过的省外境内、境外资金项目数"),
-    Column("major", "10亿元以上项目", "个", "计划总投资 ≥ 10亿元（config/targets.toml）的在报项目数"),
+    Column("major", "10亿元以上项目", "个", "计划总投资 ≥ 10亿元的在报项目数"),
     Column("fortune500", "三个500强企业", "家", "在报项目中三个500强类别不为“无”的不同投资方数（按统一社会信用代码，无代码按名称）"),
     Column("start_rate", "开工率", "%", f"签约满 {START_MONTHS} 个月的在报项目中已开工（在建、已投产或填有开工日期）的比例"),
 )
@@ -117,6 +117,6 @@ def part_figures(source: Source, as_of_month: dt.date, level: str = "county", un
     columns = tuple(Column(c.name, parent_label) if c.name == "parent" else c for c in COLUMNS)
     note = (f"县区代码：{catalog.county_codes_source()}。“{UNASSIGNED_COUNTY}”为未填所在县区的项目，"
             "各行相加等于合计，合计等于市州（全省）年初至今到位资金。" if level == "county" else
-            "产业链名单、代码和链长部门为暂定（config/chains.toml），待录入官方名单后更新。"
+            "产业链名单、代码和链长部门为暂定，待录入官方名单后更新。"
             f"“{OTHER_CHAIN}”为所属产业链填“其他”的项目；各行相加等于合计。")
     return Table(f"{scope}{what}招商引资情况（{as_of_month.year}年1—{as_of_month.month}月）", frame, columns, note)

@@ -68,7 +68,7 @@ def task_problem(task_wan: Decimal | None, prior_months: int = 0) -> str | None:
             return f"上年仅报送 {prior_months} 个月且未配置任务，年度任务未知，无法计算完成率"
         return "未配置任务且无上年实绩，年度任务未知，无法计算完成率"
     if task_wan <= 0:
-        return f"任务为 {task_wan.normalize():f} 万元，无法计算完成率（请检查 config/targets.toml）"
+        return f"任务为 {task_wan.normalize():f} 万元，无法计算完成率（请管理员核对下达任务）"
     return None
 
 

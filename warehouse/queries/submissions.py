@@ -30,9 +30,11 @@ def months_with_data(snapshot: Snapshot) -> list[dt.date]:
 
 
 def completeness(snapshot: Snapshot, year: int) -> pl.DataFrame:
-    """One row per (unit, month) of the year: the used version and its timeliness and quality.
+    """One row per (unit, month) of the year: the used version, its quality, and the month's timeliness.
 
-    Units × months with no submission appear with version NULL, so the page can mark them 缺报.
+    Timeliness is judged on the FIRST version (`is_late`, as the late-report deduction counts it): a correction sent
+    after the deadline never turns an on-time month into 迟报. Units × months with no submission appear with version
+    NULL, so the page can mark them 缺报.
     """
     return store.frame(
         snapshot,
@@ -40,11 +42,16 @@ def completeness(snapshot: Snapshot, year: int) -> pl.DataFrame:
         WITH months AS (
             SELECT unnest(generate_series(make_date($year, 1, 1), make_date($year, 12, 1), INTERVAL 1 MONTH))::DATE AS month
         )
+        , first_version AS (
+            SELECT unit_code, month, arg_min(is_late, version) AS first_late
+            FROM submission_versions WHERE year(month) = $year GROUP BY unit_code, month
+        )
         SELECT u.unit_code, u.unit_name, u.sort_order, m.month,
-               cs.version, cs.received_at, cs.deadline, cs.is_late,
+               cs.version, cs.received_at, cs.deadline, coalesce(fv.first_late, cs.is_late) AS is_late,
                cs.rows_loaded, cs.rows_quarantined, cs.warnings, cs.file_name
         FROM units u CROSS JOIN months m
         LEFT JOIN current_submission cs ON cs.unit_code = u.unit_code AND cs.month = m.month
+        LEFT JOIN first_version fv ON fv.unit_code = u.unit_code AND fv.month = m.month
         ORDER BY u.sort_order, m.month
         """,
         {"year": year},
