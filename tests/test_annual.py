@@ -227,3 +227,20 @@ def test_publishing_without_every_supervision_score_is_refused(hand):
     with pytest.raises(PublicationRefused, match="半年督查结果尚未录入：兰州市、嘉峪关市、兰州新区"):
         publish_annual(hand.path, a, cfg, by="张三")
     assert q.publications(store.current_snapshot(hand.path)).is_empty()
+
+
+def test_the_annual_document_prints_the_assessment_when_one_is_configured(year):
+    from analytics.documents.annual import annual_document
+    from analytics.documents.settings import load_document_settings
+    snap = store.current_snapshot(year.path)
+    cfg, icfg = annual_config(), small_config()
+    doc = annual_document(snap, 2025, load_document_settings(), version="public", number=None,
+                          date=dt.date(2026, 1, 25), config=icfg, annual=cfg)
+    text = "\n".join(p.text for p in doc.paragraphs())
+    a = assess_year(snap, 2025, cfg, icfg)
+    top = a.table.row(0, named=True)
+    assert f"{top['unit_name']}（{D(top['score_exact']).quantize(D('0.01'))}分，{top['grade']}）" in text
+    assert "全年扣分（每项只计一次）" in text and doc.preview
+    table = doc.attachments[0]
+    assert table.columns == ("名次", "单位", "年度得分（分）", "等次")
+    assert [r[3] for r in table.rows] == a.table["grade"].to_list()
