@@ -125,7 +125,7 @@ def _entry_label(data: Any, loc: tuple) -> tuple[str | None, str | None, int | N
     return table, key, index, label
 
 
-_ENTRY_NOUN = {"indicator": "指标", "adjustment": "加减分项", "group": "分组", "item": "加减分项目", "grade": "等次"}
+_ENTRY_NOUN = {"indicator": "指标", "adjustment": "加减分项", "group": "分组", "grade": "等次"}
 
 
 def _field_title(model: type[BaseModel], loc: tuple) -> str | None:

@@ -6,10 +6,11 @@ from core.roles import User
 
 # The matrix as the brief states it: leader reads everything; admin reads and writes everything;
 # a reporter uploads and sees their own unit's submissions and the PUBLISHED rankings only.
+# Issue 12: a leader also approves (签批) publications an administrator prepared (two-person sign-off).
 READ_ALL = {"view_ranking_live", "view_ranking_published", "view_targets", "view_verification",
             "view_submissions_all", "view_submissions_own"}
 EXPECTED = {
-    "leader": READ_ALL,
+    "leader": READ_ALL | {"approve_publication"},
     "admin": READ_ALL | {"upload", "draw_sample", "import_results", "publish", "manage_accounts"},
     "reporter": {"view_ranking_published", "view_submissions_own", "upload"},
 }

@@ -15,8 +15,15 @@ from decimal import Decimal
 
 import polars as pl
 
-from analytics.annual.engine import BREAKDOWN_SCHEMA, TABLE_SCHEMA, AnnualAssessment, AnnualInputs, assess
-from analytics.annual.settings import AnnualConfig, parse_annual_config
+from analytics.annual.engine import (
+    BREAKDOWN_SCHEMA,
+    TABLE_SCHEMA,
+    AnnualAssessment,
+    AnnualInputs,
+    assess,
+    assess_year,
+)
+from analytics.annual.settings import AnnualConfig, load_annual_config, parse_annual_config
 from analytics.publication import signoff
 from analytics.publication.archive import PublicationRefused, PublishOutcome, canonical_json
 from core import clock
@@ -168,3 +175,14 @@ def annual_publication_list(snapshot: store.Snapshot) -> pl.DataFrame:
         pubs = q.publications(con)
         verified = [verify_annual_publication(con, pid) for pid in pubs["publication_id"]]
     return pubs.with_columns(verified=pl.Series(verified, dtype=pl.Boolean))
+
+
+def annual_listing(snapshot: store.Snapshot) -> pl.DataFrame:
+    """Every annual publication with its verification and sign-off status (analytics/publication/signoff.py)."""
+    pubs = annual_publication_list(snapshot)
+    return signoff.with_status(pubs, signoff.signoff_table(snapshot)) if pubs.height else pubs
+
+
+def annual_preview(snapshot: store.Snapshot, year: int) -> AnnualAssessment:
+    """The year's assessment on current data with the configured method (config/annual.toml)."""
+    return assess_year(snapshot, year, load_annual_config())

@@ -74,7 +74,7 @@ class _AnnualFile(Strict):
     composition: _Composition
     deductions: _Deductions = _Deductions()
     items: _Items
-    item: list[_Item] = []
+    adjustment: list[_Item] = []
     grading: _Grading
     grade: list[_Grade] = Field(title="等次 [[grade]]", min_length=1)
 
@@ -174,17 +174,17 @@ def parse_annual_config(text: str, path: str | None = None, sha256: str | None =
     c = f.composition
     if c.quarters + c.supervision != 1:
         fail(f"季度部分权重与半年督查权重之和为 {c.quarters + c.supervision}，应为 1", "composition", "quarters")
-    ids = [i.id for i in f.item]
+    ids = [i.id for i in f.adjustment]
     for k, x in enumerate(ids):
         if x in ids[:k]:
-            fail(f"加减分项 id“{x}”重复", "item", "id", k)
+            fail(f"加减分项 id“{x}”重复", "adjustment", "id", k)
     grades = _check_grades(f, fail)
     return AnnualConfig(
         version=f.version.strip(), title=f.title.strip(), source=f.source, path=path,
         sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(), text=text,
         quarter_method=f.quarters.method, quarter_weights=weights, quarters_share=c.quarters,
         supervision_share=c.supervision, max_bonus=f.items.max_bonus, max_penalty=f.items.max_penalty,
-        items=tuple(ItemSpec(i.id.strip(), i.name.strip(), i.kind, i.max_points) for i in f.item),
+        items=tuple(ItemSpec(i.id.strip(), i.name.strip(), i.kind, i.max_points) for i in f.adjustment),
         grading=f.grading.by, grades=grades,
     )
 
