@@ -3,6 +3,9 @@
     python -m analytics rank --quarter 2025Q3 [--format table|csv|json] [--group ID] [--weights expert|entropy|critic]
                              [--level unit|county|chain] [--unit 620100]
     python -m analytics publish --quarter 2025Q3 --by NAME [--note TEXT] [--incomplete-reason TEXT] [--group ID]
+    python -m analytics annual --year 2025 [--format table|csv|json] [--group ID] [--annual-config PATH]
+    python -m analytics publish --year 2025 --by NAME [--note TEXT] [--incomplete-reason TEXT]
+    python -m analytics approve --publication ID --user NAME --password-stdin
     python -m analytics sample ...            (analytics.sampling_cli)
     python -m analytics goalposts --year 2025  (fixed goalposts for next year's config, from that year's values)
     python -m analytics document --kind monthly|quarterly|annual|briefing --period 2025-09|2025Q3|2025
@@ -22,8 +25,10 @@ import sys
 import unicodedata
 from pathlib import Path
 
+from analytics.annual import cli as annual_cli
 from analytics.documents.build import build_document, render
 from analytics.documents.settings import KINDS, DocumentConfigError, load_document_settings
+from analytics.publication import signoff
 from analytics.publication.archive import PublicationRefused, publish
 from analytics.ranking.composite import WEIGHT_SCHEMES, Ranking, rank_quarter
 from analytics.ranking.goalposts import derive_goalposts, goalposts_toml
@@ -32,7 +37,7 @@ from analytics.ranking.levels import LEVELS, entities, rank_level, with_parents
 from analytics.ranking.normalise import RankingError
 from analytics.verification import sample_cli
 from core.periods import parse_quarter, quarter_zh
-from warehouse import store
+from warehouse import accounts, store
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 RECORD_COLUMNS = ["unit_code", "unit_name", "score", "rank", "rank_median", "rank_q05", "rank_q95", "complete", "flags"]
@@ -40,6 +45,9 @@ LEVEL_COLUMNS = ["level", "parent_code", "parent_name", "lead_department"]  # wi
 
 _ARGPARSE_ZH = (
     ("the following arguments are required:", "缺少必填参数："),
+    ("one of the arguments", "缺少必填参数（须填其一）："),
+    (" is required", ""),
+    ("not allowed with argument", "不能与以下参数同时使用："),
     ("unrecognized arguments:", "无法识别的参数："),
     ("invalid choice:", "取值无效："),
     ("expected one argument", "需要一个取值"),
@@ -74,10 +82,11 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m analytics", description="季度综合排名、发布与抽样核查。")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="命令",
-                         metavar="{rank,publish,sample,document,goalposts}")
+                         metavar="{rank,publish,approve,annual,sample,document,goalposts}")
 
-    def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--quarter", required=True, help="季度，如 2025Q3")
+    def common(sp: argparse.ArgumentParser, quarter_required: bool = True) -> None:
+        if quarter_required:
+            sp.add_argument("--quarter", required=True, help="季度，如 2025Q3")
         sp.add_argument("--group", help="排名分组 id（默认指标体系配置中的第一个分组）")
         sp.add_argument("--config", help="指标体系配置文件（默认 config/indicators.toml）")
         sp.add_argument("--warehouse", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WAREHOUSE）")
@@ -92,11 +101,26 @@ def build_parser() -> argparse.ArgumentParser:
                       help="考核层级：unit 单位（默认）、county 县区、chain 产业链；指定后输出增加 level、parent_code、"
                            "parent_name、lead_department 列")
     rank.add_argument("--unit", help="县区排名限定的市州（名称、简称或代码，如 620100）；不填为全省县区")
-    pub = sub.add_parser("publish", help="冻结并发布季度综合排名")
-    common(pub)
+    pub = sub.add_parser("publish", help="冻结并准备发布季度综合排名（--quarter）或年度考核结果（--year），待领导签批")
+    common(pub, quarter_required=False)
+    which = pub.add_mutually_exclusive_group(required=True)
+    which.add_argument("--quarter", help="季度，如 2025Q3")
+    which.add_argument("--year", help="年度，如 2025（发布年度考核结果）")
+    pub.add_argument("--annual-config", help="年度考核配置文件（默认 config/annual.toml）")
     pub.add_argument("--by", required=True, help="发布人")
     pub.add_argument("--note", help="更正说明（该季度已发布时必填）")
     pub.add_argument("--incomplete-reason", help="数据不完整时仍要发布的理由")
+    ann = sub.add_parser("annual", help="年度考核结果（预览）：与 rank 相同的列，另加等次 grade")
+    common(ann, quarter_required=False)
+    ann.add_argument("--year", required=True, help="年度，如 2025")
+    ann.add_argument("--format", choices=("table", "csv", "json"), default="table", help="输出格式")
+    ann.add_argument("--annual-config", help="年度考核配置文件（默认 config/annual.toml）")
+    apr = sub.add_parser("approve", help="领导签批一项已准备的发布（季度排名或年度考核结果）")
+    apr.add_argument("--publication", required=True, help="发布编号，如 2025Q3-01 或 2025-A-01")
+    apr.add_argument("--user", required=True, help="签批人（领导）的用户名")
+    apr.add_argument("--password-stdin", action="store_true", help="从标准输入读取签批人的密码")
+    apr.add_argument("--warehouse", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WAREHOUSE）")
+    apr.add_argument("--json", action="store_true", help="输出机器可读的 JSON")
     gp = sub.add_parser("goalposts", help="由某一年各单位的指标取值推算下一考核年度的固定上下限（供写入指标体系配置）")
     gp.add_argument("--year", required=True, type=int, help="取值年份，如 2025（用于 2026 年考核）")
     gp.add_argument("--group", help="排名分组 id（默认指标体系配置中的第一个分组）")
@@ -203,12 +227,20 @@ def _publish(args, config) -> int:
         print(f"注意：以下单位数据不完整：{names}", file=sys.stderr)
     out = publish(args.warehouse, ranking, config, by=args.by, note=args.note,
                   incomplete_reason=args.incomplete_reason)
+    waiting = not out.duplicate and not signoff.one_person()
+    if not out.duplicate:
+        accounts.audit("publish", args.by, f"命令行{'准备' if waiting else '发布'} {quarter_zh(ranking.quarter)}"
+                       f"（{ranking.group_name}）排名：编号 {out.publication_id}，内容哈希 {out.content_hash}",
+                       warehouse=args.warehouse)
     if args.json:
         print(json.dumps({"publication_id": out.publication_id, "content_hash": out.content_hash,
-                          "duplicate": out.duplicate, "corrects": out.corrects}, ensure_ascii=False))
+                          "duplicate": out.duplicate, "corrects": out.corrects, "awaiting_approval": waiting},
+                         ensure_ascii=False))
     else:
+        done = "已准备" if waiting else "已发布"
         head = ("相同的发布请求已处理过，未重复发布" if out.duplicate
-                else f"已发布{quarter_zh(ranking.quarter)}综合排名" + (f"（更正 {out.corrects}）" if out.corrects else ""))
+                else f"{done}{quarter_zh(ranking.quarter)}综合排名" + (f"（更正 {out.corrects}）" if out.corrects else "")
+                + ("，待领导签批后发布" if waiting else ""))
         print(f"{head}\n发布编号：{out.publication_id}\n内容哈希：{out.content_hash}")
     return EXIT_OK
 
@@ -255,12 +287,18 @@ def main(argv: list[str] | None = None) -> int:
             return _document(args)
         if args.command == "goalposts":
             return _goalposts(args)
+        if args.command == "approve":
+            return annual_cli.approve(args)
+        if args.command == "annual" or (args.command == "publish" and args.year):
+            config = load_indicator_config(args.config)
+            handler = annual_cli.annual if args.command == "annual" else annual_cli.publish
+            return handler(args, _snapshot(args), config)
         args.quarter = args.quarter.strip().upper()
         parse_quarter(args.quarter)
         config = load_indicator_config(args.config)
         return _rank(args, config) if args.command == "rank" else _publish(args, config)
     except (_UsageError, IndicatorConfigError, DocumentConfigError, PublicationRefused, RankingError, ValueError, KeyError,
-            OSError, TimeoutError) as exc:
+            OSError, TimeoutError, *annual_cli.ERRORS) as exc:
         message = str(exc.args[0]) if exc.args else str(exc)
         if json_out:
             print(json.dumps({"error": message, "exit_code": EXIT_FAILURE}, ensure_ascii=False))

@@ -118,14 +118,14 @@ def _entry_label(data: Any, loc: tuple) -> tuple[str | None, str | None, int | N
     label = ""
     if table is not None and index is not None:
         entry = (data.get(table) or [None] * (index + 1))[index] if isinstance(data, dict) else None
-        name = entry.get("id", "未命名") if isinstance(entry, dict) else "未命名"
+        name = entry.get("id", entry.get("name", "未命名")) if isinstance(entry, dict) else "未命名"
         label = f"第 {index + 1} 个{_ENTRY_NOUN.get(table, table)}（{name}）"
     elif table is not None:
         label = f"[{table}] "
     return table, key, index, label
 
 
-_ENTRY_NOUN = {"indicator": "指标", "adjustment": "加减分项", "group": "分组"}
+_ENTRY_NOUN = {"indicator": "指标", "adjustment": "加减分项", "group": "分组", "grade": "等次"}
 
 
 def _field_title(model: type[BaseModel], loc: tuple) -> str | None:

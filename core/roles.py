@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, str] = {
     "draw_sample": "抽取核查样本",
     "import_results": "导入核查结果",
     "publish": "发布排名",
+    "approve_publication": "签批发布",
     "manage_accounts": "管理账户",
     "view_overview": "查看领导总览",
     "view_work_queue": "查看本月工作清单",

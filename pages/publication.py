@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.documents import build
-from analytics.publication import archive, bulletin
+from analytics.publication import archive, bulletin, signoff
 from analytics.ranking import composite, history
 from analytics.ranking.indicator_config import load_indicator_config
 from core import clock, periods, spreadsheet
@@ -25,8 +25,10 @@ user = auth.require("view_ranking_published")
 quarter = st.session_state.get("quarter")
 
 st.title("📢 季度排名发布")
-st.caption("季度综合排名经管理员核对预览后冻结发布：发布时的指标数据、指标体系配置和计算结果永久保存、不再改动，"
+st.caption("季度综合排名经管理员核对预览后冻结，" + ("即时发布" if signoff.one_person() else "经领导签批后正式发布")
+           + "：发布时的指标数据、指标体系配置和计算结果永久保存、不再改动，"
            "并以内容哈希校验；更正以新的发布进行，原发布保留并标注为已更正。")
+sees_pending = user.can("publish") or user.can(signoff.PERMISSION)
 notice = st.session_state.pop(NOTICE, None)
 if notice:
     st.success(notice)
@@ -40,6 +42,14 @@ def export(publication_id: str, fmt: str) -> bytes:
 # ----------------------------------------------------------------------------- the list
 st.subheader("已发布的季度排名")
 pubs = data.load(archive.publication_list)
+if pubs is not None and not pubs.is_empty():
+    pubs = signoff.with_status(pubs, data.load(signoff.signoff_table))
+    if not sees_pending:  # readers see a publication once a leader has approved it
+        pubs = pubs.filter(pl.col("approved"))
+waiting = [] if pubs is None or pubs.is_empty() else pubs.filter(~pl.col("approved") & pl.col("is_current"))[
+    "publication_id"].to_list()
+if waiting and user.can(signoff.PERMISSION):
+    st.info(f"待您签批的发布：{'、'.join(waiting)}。请在下方“查看发布”中核对后签批。")
 if pubs is None or pubs.is_empty():
     st.info("尚无已发布的季度排名。")
 else:
@@ -49,6 +59,8 @@ else:
         pl.col("quarter").map_elements(periods.quarter_zh, return_dtype=pl.String).alias("季度"),
         pl.col("group_name").alias("排名分组"),
         state.alias("状态"),
+        pl.when(pl.col("approved")).then(pl.format("已签批（{}）", "approved_by"))
+        .otherwise(pl.lit("待签批")).alias("签批"),
         pl.col("corrects").fill_null("").alias("更正对象"),
         pl.col("note").fill_null("").alias("更正说明"),
         pl.col("incomplete_reason").fill_null("").alias("数据不完整发布理由"),
@@ -78,6 +90,17 @@ else:
         st.warning(f"本发布已被 {pub['corrected_by']} 更正，请以现行发布为准；原发布保留备查。")
     if pub["incomplete_reason"]:
         st.warning(f"发布时部分单位数据不完整。发布理由：{pub['incomplete_reason']}")
+    if not pub["approved"]:
+        st.warning(f"本发布由 {pub['prepared_by']} 准备，尚待领导签批，签批前不对外发布。")
+        if user.can(signoff.PERMISSION):
+            if st.button("签批发布", type="primary", key=f"approve_{pid}"):
+                try:
+                    done = signoff.approve(None, pid, user)
+                except signoff.ApprovalRefused as err:
+                    st.error(str(err))
+                else:
+                    st.session_state[NOTICE] = f"已签批发布 {done.publication_id}（准备人 {done.prepared_by}），自此正式发布。"
+                    st.rerun()
     cutoff = f"{pub['data_cutoff']:%Y-%m-%d %H:%M}" if pub["data_cutoff"] else "无数据"
     st.markdown(
         f"- 发布人：{pub['published_by']}；发布时间：{pub['published_at']:%Y-%m-%d %H:%M}\n"
@@ -166,9 +189,11 @@ if user.can("publish"):
             st.error("请先勾选“我已核对以上预览，确认冻结发布”。")
         else:
             by = user.username if user.display_name == user.username else f"{user.display_name}（{user.username}）"
+            done_word = "发布" if signoff.one_person() else "准备发布（待签批）"
             try:
                 out = archive.publish(None, preview, config, by=by, note=note,
-                                          incomplete_reason=None if preview.all_complete else reason)
+                                      incomplete_reason=None if preview.all_complete else reason,
+                                      prepared_by_user=user.username)
             except archive.PublicationRefused as err:
                 st.error(str(err))
             else:
@@ -178,9 +203,10 @@ if user.can("publish"):
                     st.session_state[NOTICE] = f"该排名已发布（编号 {out.publication_id}），重复提交未再次发布。"
                 else:
                     corrects = f"，更正 {out.corrects}" if out.corrects else ""
-                    accounts.audit("publish", user, f"发布 {what}：编号 {out.publication_id}{corrects}，"
+                    accounts.audit("publish", user, f"{done_word} {what}：编号 {out.publication_id}{corrects}，"
                                                     f"内容哈希 {out.content_hash}")
-                    st.session_state[NOTICE] = (f"已发布 {what}：编号 {out.publication_id}{corrects}；"
-                                                f"内容哈希 {out.content_hash}")
+                    waiting = "" if signoff.one_person() else "，待领导签批后正式发布"
+                    st.session_state[NOTICE] = (f"已{done_word.split('（')[0]} {what}：编号 {out.publication_id}{corrects}；"
+                                                f"内容哈希 {out.content_hash}{waiting}")
                 st.session_state[done_key] = out.publication_id
                 st.rerun()

@@ -31,11 +31,13 @@ from analytics.documents.build import render
 from analytics.documents.monthly import monthly_document
 from analytics.documents.quarterly import quarterly_document
 from analytics.documents.settings import DEFAULT_PATH, DocumentConfigError, parse_document_settings
+from analytics.publication import signoff
 from analytics.publication.archive import publish
 from analytics.ranking.attribution import attribute_quarter
 from analytics.ranking.composite import rank_quarter
 from analytics.targets.lifecycle import lifecycle_overview
 from analytics.targets.province import province_progress
+from core.roles import User
 from warehouse import store
 
 UNITS = (LANZHOU, JIAYUGUAN, XINQU)
@@ -294,7 +296,11 @@ def test_quarterly_uses_the_frozen_ranking_or_says_preview(hand, snap):
     assert any("尚未经审定发布" in p.text for p in preview.paragraphs())
 
     ranking = rank_quarter(snap, "2025Q3", cfg)
-    publish(hand.path, ranking, cfg, by="张三", at=dt.datetime(2025, 10, 10, 9))
+    out = publish(hand.path, ranking, cfg, by="张三", at=dt.datetime(2025, 10, 10, 9))
+    # prepared, not yet approved by a leader (two-person sign-off): still a preview
+    prepared = store.current_snapshot(hand.path)
+    assert quarterly_document(prepared, "2025Q3", settings(), version="public", number=3, date=DATE, config=cfg).preview
+    signoff.approve(hand.path, out.publication_id, User("leader", "领导小组", "leader"))
     now = store.current_snapshot(hand.path)
     doc = quarterly_document(now, "2025Q3", settings(), version="public", number=3, date=DATE, config=cfg)
     assert not doc.preview and not any("预览" in p.text for p in doc.paragraphs())
@@ -326,7 +332,8 @@ def test_quarterly_uses_the_frozen_ranking_or_says_preview(hand, snap):
 
 
 def test_annual_is_labelled_as_built_from_the_quarters(snap):
-    doc = annual_document(snap, 2025, settings(), version="public", number=None, date=DATE, config=small_config())
+    doc = annual_document(snap, 2025, settings(), version="public", number=None, date=DATE, config=small_config(),
+                          annual=None)  # an installation without config/annual.toml
     text = "\n".join(docx_lines(render(doc, "docx")))
     assert "按季度排名汇总（年度考核办法未配置时）" in text and "第四季度尚无数据" in text
     assert_clean(text)

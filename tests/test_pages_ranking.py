@@ -240,8 +240,8 @@ def test_admin_previews_confirms_and_freezes_with_a_reason_for_incomplete_data(w
     pub = pubs.row(0, named=True)
     assert pub["published_by"] == "admin" and pub["incomplete_reason"] == "新区9月报表经批准延期，先行发布"
     assert verify_publication(snapshot(), "2025Q3-01")
-    assert any(s.value.startswith("已发布 2025年第三季度（14个市州和兰州新区）排名：编号 2025Q3-01")
-               and pub["content_hash"] in s.value for s in at.success)
+    assert any(s.value.startswith("已准备发布 2025年第三季度（14个市州和兰州新区）排名：编号 2025Q3-01")
+               and pub["content_hash"] in s.value and "待领导签批" in s.value for s in at.success)
     audit = accounts.recent_audit(1)[0]
     assert (audit.event, audit.username) == ("publish", "admin") and pub["content_hash"] in audit.detail
     # the list shows it, verified, with its exports; the button is disabled for the rest of the session
@@ -303,6 +303,16 @@ def test_new_data_after_confirming_unticks_the_confirmation(wh):
 
 def test_reporter_and_leader_see_publications_but_cannot_publish(wh):
     publish_click(run("admin", wh, PUBLICATION), reason="先行发布")
+    # prepared by the admin, not yet approved: a reporter sees nothing yet, the leader sees it waiting
+    assert "尚无已发布的季度排名。" in [i.value for i in run("lanzhou", wh, PUBLICATION).info]
+    at = run("leader", wh, PUBLICATION)
+    assert any("待您签批的发布：2025Q3-01" in i.value for i in at.info)
+    assert frame_with(at, "签批").iloc[0]["签批"] == "待签批"
+    next(b for b in at.button if b.label == "签批发布").click()
+    at.run()
+    assert any("已签批发布 2025Q3-01（准备人 admin）" in s.value for s in at.success), shown_text(at)
+    assert frame_with(at, "签批").iloc[0]["签批"] == "已签批（leader）"
+    assert [(e.event, e.username) for e in accounts.recent_audit(2)] == [("approve", "leader"), ("publish", "admin")]
     for user in ("lanzhou", "leader"):
         at = run(user, wh, PUBLICATION)
         assert frame_with(at, "发布编号").iloc[0]["发布编号"] == "2025Q3-01"

@@ -8,10 +8,11 @@ from core.roles import User
 # a reporter uploads and sees their own unit's submissions and the PUBLISHED rankings only.
 # Issue 14: every role may open 本单位工作进展 (view_own_unit; a bound account only for its own unit), and the
 # 市州领导 reads one unit: its progress, its submissions and the published rankings; no upload.
+# Issue 12: a leader also approves (签批) publications an administrator prepared (two-person sign-off).
 READ_ALL = {"view_ranking_live", "view_ranking_published", "view_targets", "view_verification",
             "view_submissions_all", "view_submissions_own", "view_own_unit"}
 EXPECTED = {
-    "leader": READ_ALL | {"view_overview"},
+    "leader": READ_ALL | {"view_overview", "approve_publication"},
     "admin": READ_ALL | {"upload", "draw_sample", "import_results", "publish", "manage_accounts", "view_overview",
                          "view_work_queue"},
     "reporter": {"view_ranking_published", "view_submissions_own", "upload", "view_unit_status", "view_own_unit"},

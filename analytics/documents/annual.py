@@ -1,8 +1,9 @@
 """年度考核通报 as a 公文, ready for the annual assessment.
 
-Until an annual assessment method (年度考核办法) exists in the product, the year's result is built from the quarters'
-rankings — each quarter's published ranking, else its preview — averaged per unit, and the document says so:
-按季度排名汇总（年度考核办法未配置时）. A real assessment plugs in by returning an `AnnualResult` with its own `basis`.
+When an annual assessment method is configured (config/annual.toml, analytics/annual), the result is the 年终总评:
+the year's current approved annual publication, else the assessment previewed on current data (marked 预览).
+Without one, the year's result is built from the quarters' rankings — each quarter's published ranking, else its
+preview — averaged per unit, and the document says so: 按季度排名汇总（年度考核办法未配置时）.
 """
 from __future__ import annotations
 
@@ -12,10 +13,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from analytics.annual import settings as annual_settings
+from analytics.annual.archive import annual_publication_list, load_annual_publication
+from analytics.annual.engine import assess_year
 from analytics.documents.common import POLICY, Body, document, text, top_and_bottom
 from analytics.documents.model import INTERNAL, Attachment, Document, Sentence, Writer
 from analytics.documents.quarterly import quarter_ranking, verification_sentences
 from analytics.documents.settings import DocumentSettings
+from analytics.publication import signoff
 from analytics.ranking.indicator_config import IndicatorConfig, load_indicator_config
 from analytics.ranking.normalise import RankingError
 from core import periods
@@ -39,7 +44,7 @@ class AnnualResult:
     missing: tuple[str, ...]        # quarters without any data
 
 
-def _q(value: float, places: str) -> Decimal:
+def _q(value: float | Decimal, places: str) -> Decimal:
     return Decimal(str(value)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
@@ -80,12 +85,38 @@ def annual_from_quarters(snapshot: Snapshot, year: int, config: IndicatorConfig 
     return AnnualResult(year, QUARTERLY_BASIS, frame, tuple(published), tuple(previewed), tuple(missing))
 
 
+def annual_from_assessment(snapshot: Snapshot, year: int, annual: annual_settings.AnnualConfig,
+                           config: IndicatorConfig | None = None) -> AnnualResult:
+    """The 年终总评 as an AnnualResult: the current approved annual publication, else the preview.
+    rows: unit_code, unit_name, rank, score (Decimal, 2 decimals), grade."""
+    config = config or load_indicator_config()
+    pubs = annual_publication_list(snapshot)
+    pubs = signoff.with_status(pubs, signoff.signoff_table(snapshot)) if pubs.height else pubs
+    current = pubs.filter(pl.col("current_published") & (pl.col("year") == year)
+                          & (pl.col("group_id") == config.group().id)) if pubs.height else pubs
+    if current.height:
+        pid = current["publication_id"][0]
+        a = load_annual_publication(snapshot, pid).assessment
+        basis, preview = f"{annual.title}（已发布 {pid}）", ()
+    else:
+        a = assess_year(snapshot, year, annual, config)
+        basis, preview = f"{annual.title}（预览，未发布）", ("annual",)
+    rows = [{"unit_code": r["unit_code"], "unit_name": r["unit_name"], "rank": r["rank"], "grade": r["grade"],
+             "score": _q(Decimal(r["score_exact"]), "0.01")} for r in a.table.filter(pl.col("ranked")).iter_rows(named=True)]
+    frame = pl.DataFrame(rows, schema={"unit_code": pl.String, "unit_name": pl.String, "rank": pl.Int64,
+                                       "grade": pl.String, "score": pl.Decimal(8, 2)})
+    return AnnualResult(year, basis, frame, a.inputs.published, a.inputs.previewed + preview, a.inputs.missing)
+
+
 def _quarters_text(quarters: tuple[str, ...]) -> str:
     return "、".join(f"第{QUARTER_NAMES[periods.parse_quarter(q)[1] - 1]}季度" for q in quarters)
 
 
 def _basis_sentence(a: AnnualResult) -> Sentence:
     parts = []
+    if "grade" in a.rows.columns:
+        return Sentence(f"本通报年度结果为{a.basis}的结果：年度得分由四个季度的指标得分、半年督查结果、全年扣分（每项只计一次）"
+                        "和加减分项构成，按年度得分排列名次并评定等次。")
     if a.published:
         parts.append(f"{_quarters_text(a.published)}采用已发布排名")
     if a.previewed:
@@ -98,8 +129,13 @@ def _basis_sentence(a: AnnualResult) -> Sentence:
 
 def annual_document(snapshot: Snapshot, year: int, settings: DocumentSettings, *, version: str,
                     number: int | None, date: dt.date, config: IndicatorConfig | None = None,
-                    result: AnnualResult | None = None) -> Document:
-    a = result or annual_from_quarters(snapshot, year, config)
+                    result: AnnualResult | None = None, annual: annual_settings.AnnualConfig | None | str = "default",
+                    ) -> Document:
+    if annual == "default":  # config/annual.toml when the installation has one
+        annual = annual_settings.load_annual_config() if annual_settings.annual_configured() else None
+    a = result or (annual_from_assessment(snapshot, year, annual, config) if annual
+                   else annual_from_quarters(snapshot, year, config))
+    assessed = "grade" in a.rows.columns
     k = settings.kind("annual")
     rows = list(a.rows.iter_rows(named=True))
     body = Body()
@@ -107,7 +143,9 @@ def annual_document(snapshot: Snapshot, year: int, settings: DocumentSettings, *
     for section in k.sections:
         if section == "ranking":
             w = Writer()
-            fmt = lambda r: f"{r['unit_name']}（平均第{w.exact('avg_rank', r['unit_code'], r['avg_rank'])}位）"  # noqa: E731
+            fmt = (lambda r: f"{r['unit_name']}（{w.exact('score', r['unit_code'], r['score'])}分，{r['grade']}）"  # noqa: E731
+                   ) if assessed else (
+                lambda r: f"{r['unit_name']}（平均第{w.exact('avg_rank', r['unit_code'], r['avg_rank'])}位）")
             lines = [_basis_sentence(a)]
             ends = top_and_bottom(rows, fmt)
             if ends:
@@ -121,6 +159,10 @@ def annual_document(snapshot: Snapshot, year: int, settings: DocumentSettings, *
         elif section == "requirements" and k.requirements:
             body.section("工作要求", *(text(x) for x in k.requirements))
     table = Attachment(
+        f"{year}年度各市州和兰州新区招商引资工作考核结果", ("名次", "单位", "年度得分（分）", "等次"),
+        tuple((str(r["rank"]), r["unit_name"], f"{r['score']}", r["grade"] or "—") for r in rows),
+        f"本表为{a.basis}的结果；年度得分保留两位小数，名次按未取整得分排列。", (True, False, True, True),
+    ) if assessed else Attachment(
         f"{year}年度各市州和兰州新区招商引资工作考核结果",
         ("名次", "单位", "季度平均名次", "季度平均得分（分）", "纳入季度数"),
         tuple((str(r["rank"]), r["unit_name"], f"{r['avg_rank']}", f"{r['avg_score']}", str(r["quarters"]))

@@ -11,6 +11,7 @@ import polars as pl
 from analytics.documents.common import POLICY, Body, cell_int, document, text, top_and_bottom
 from analytics.documents.model import INTERNAL, PROVINCE, Attachment, Document, Fact, Sentence, Writer
 from analytics.documents.settings import DocumentSettings
+from analytics.publication import signoff
 from analytics.publication.archive import Publication, load_publication
 from analytics.ranking.attribution import Attribution, attribute_change
 from analytics.ranking.composite import Ranking, rank_quarter
@@ -39,7 +40,9 @@ def current_publication_id(snapshot: Snapshot, quarter: str, group_id: str) -> s
     pubs = ranking_queries.publications(snapshot, quarter)
     if pubs.is_empty():
         return None
-    current = pubs.filter(pl.col("is_current") & (pl.col("group_id") == group_id))
+    # Published = approved (two-person sign-off, analytics/publication/signoff.py); a prepared one is not yet.
+    current = signoff.with_status(pubs, signoff.signoff_table(snapshot)).filter(
+        pl.col("current_published") & (pl.col("group_id") == group_id))
     return current["publication_id"][0] if current.height else None
 
 

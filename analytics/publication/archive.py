@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from analytics.publication import signoff
 from analytics.ranking.composite import Ranking, rank_values
 from analytics.ranking.indicator_config import IndicatorConfig, parse_indicator_config
 from analytics.ranking.indicators import IndicatorValues
@@ -23,6 +24,7 @@ from core.periods import quarter_zh
 from warehouse import store
 from warehouse.queries import ranking as q
 from warehouse.writes import publication as writes
+from warehouse.writes import signoff as signoff_writes
 
 # The fields covered by the content hash, in the order of the publications table.
 HASHED_FIELDS = (
@@ -98,7 +100,7 @@ def inputs_digest(ranking: Ranking) -> str:
 
 def publish(warehouse: str | None, ranking: Ranking, config: IndicatorConfig, *, by: str,
             note: str | None = None, incomplete_reason: str | None = None,
-            at: dt.datetime | None = None) -> PublishOutcome:
+            at: dt.datetime | None = None, prepared_by_user: str | None = None) -> PublishOutcome:
     """Freeze a previewed ranking. Refuses (PublicationRefused) when:
 
     - the quarter (and group) already has a current publication and no `note` explains the correction;
@@ -163,6 +165,9 @@ def publish(warehouse: str | None, ranking: Ranking, config: IndicatorConfig, *,
         record["content_hash"] = content_hash(record)
         rows = ranking.table.select(*writes.PUBLISHED_ROW_COLUMNS[1:])
         writes.insert_publication(con, record, [*HASHED_FIELDS, "content_hash"], list(rows.iter_rows()))
+        # Sign-off (analytics/publication/signoff.py): prepared now; published once a leader approves it.
+        signoff_writes.record_prepared(con, record["publication_id"], "quarterly", prepared_by_user or by,
+                                       record["published_at"], signoff.one_person())
     return PublishOutcome(record["publication_id"], record["content_hash"], False, record["corrects"])
 
 
