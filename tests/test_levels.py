@@ -132,9 +132,10 @@ def test_chain_ranking_with_lead_departments(snap, cfg):
     assert row["complete"] is False and "数据不完整" in row["flags"]
     assert "key_chain_share" not in r.indicators["indicator_id"].to_list()
     assert any("暂定" in n for n in r.notes)
-    # 新材料 arrival rate by hand, latest month Sep: cum (100·9 + 20·9 + 10·9) / signed (3 × 1000) = 39 %
+    # 新材料 arrival rate by hand, 项目全周期 definition (every reported project not terminated, the 省内-funded
+    # one included, latest month Sep): cum (100·9 + 20·9 + 10·9) / signed (4 × 1000) = 29.25 %
     arrival = r.indicator_board("arrival_rate").filter(pl.col("unit_code") == code)["value"].item()
-    assert arrival == pytest.approx((900 + 180 + 90) / 3000 * 100)
+    assert arrival == pytest.approx((900 + 180 + 90) / 4000 * 100)
 
 
 def test_bad_requests_are_refused_in_chinese(snap, cfg):

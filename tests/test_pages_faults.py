@@ -72,7 +72,7 @@ def test_a_failing_unit_month_is_named_and_the_page_stays_up(broken, caplog, pag
 
 
 def test_any_fault_in_a_page_becomes_a_chinese_notice_with_an_incident_id(tmp_path, monkeypatch, caplog):
-    """A fault no page guards against (here: in the 数据报送 page's completeness query) reaches app.py, which shows
+    """A fault no page guards against (here: in the completeness query behind the 本月工作 page) reaches app.py, which shows
     a Chinese notice with an incident id in place of the page and logs the trace; the sidebar stays."""
     wh = HandWarehouse(tmp_path / "warehouse.duckdb")
     fill(wh)
@@ -85,7 +85,7 @@ def test_any_fault_in_a_page_becomes_a_chinese_notice_with_an_incident_id(tmp_pa
 
     completeness.__module__, completeness.__qualname__ = submission_queries.__name__, "completeness"
     monkeypatch.setattr(submission_queries, "completeness", completeness)
-    at = app_as("leader", wh.path)  # the first page: 数据报送
+    at = app_as("admin", wh.path)  # the landing page 本月工作 reads the completeness grid
     with caplog.at_level(logging.ERROR, logger="dashboard.incident"):
         at.run()
     clear_caches()

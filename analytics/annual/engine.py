@@ -136,8 +136,11 @@ class AnnualAssessment:
                 "breakdown": self.breakdown.to_dicts()}
 
     def missing_supervision(self) -> list[str]:
-        return [r["unit_name"] for r in self.table.iter_rows(named=True)
-                if r["ranked"] and r["supervision"] is None]
+        """Ranked units without a 半年督查 score, in the official unit order."""
+        order = {u.code: i for i, u in enumerate(catalog.units())}
+        rows = sorted((r for r in self.table.iter_rows(named=True) if r["ranked"] and r["supervision"] is None),
+                      key=lambda r: order.get(r["unit_code"], len(order)))
+        return [r["unit_name"] for r in rows]
 
 
 # --------------------------------------------------------------------------- the pure part

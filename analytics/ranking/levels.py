@@ -35,6 +35,7 @@ from core.config import Strict
 from warehouse import store
 from warehouse.queries import levels as lq
 from warehouse.queries import ranking as rq
+from warehouse.queries import targets as tq
 from warehouse.store import Snapshot
 
 LEVELS = {"unit": "被考核单位", "county": "县（市、区）", "chain": "重点产业链"}
@@ -45,9 +46,11 @@ WHAT = "考核层级配置"
 # verification samples), and why not.
 SUPPORTED = {
     "county": {"funds_growth_yoy", "major_projects_signed", "fortune500_investors", "high_tech_funds_share",
-               "key_chain_funds_share", "start_rate", "funds_arrival_rate", "stalled_share"},
+               "key_chain_funds_share", "start_rate", "funds_arrival_rate", "stalled_share",
+               "funds_arrival_rate_lifecycle", "stalled_share_lifecycle"},
     "chain": {"funds_growth_yoy", "major_projects_signed", "fortune500_investors", "high_tech_funds_share",
-              "start_rate", "funds_arrival_rate", "stalled_share"},
+              "start_rate", "funds_arrival_rate", "stalled_share", "funds_arrival_rate_lifecycle",
+              "stalled_share_lifecycle"},
 }
 EXTRA_COLUMNS = {"level": pl.String, "parent_code": pl.String, "parent_name": pl.String,
                  "lead_department": pl.String}
@@ -175,7 +178,10 @@ def _county_inputs(con, ents: list[Entity], first: dt.date, window_start: dt.dat
     ledger = rq.project_ledger(con, units, window_start, end)
     ledger = (ledger.join(counties, left_on=["unit_code", "county"], right_on=["unit_code", "part"], how="inner")
               .with_columns(pl.col("code").alias("unit_code")).drop("code"))
-    return months, ledger, None
+    states = tq.project_states(con, end)
+    states = (states.join(counties, left_on=["unit_code", "county"], right_on=["unit_code", "part"], how="inner")
+              .with_columns(pl.col("code").alias("unit_code")).drop("code"))
+    return months, ledger, None, states
 
 
 def _chain_inputs(con, ents: list[Entity], first: dt.date, window_start: dt.date, end: dt.date):
@@ -191,8 +197,10 @@ def _chain_inputs(con, ents: list[Entity], first: dt.date, window_start: dt.date
     ledger = rq.project_ledger(con, units, window_start, end)
     ledger = (ledger.join(chains, left_on="chain", right_on="part", how="inner"))
     ledger = ledger.with_columns(pl.col("unit_code_right").alias("unit_code")).drop("unit_code_right")
+    states = tq.project_states(con, end).join(chains, left_on="chain", right_on="part", how="inner")
+    states = states.with_columns(pl.col("unit_code_right").alias("unit_code")).drop("unit_code_right")
     complete_months = set(per_month.filter(pl.col("units_in") == len(units))["month"].to_list())
-    return months.sort("unit_code", "month"), ledger, complete_months
+    return months.sort("unit_code", "month"), ledger, complete_months, states
 
 
 def level_values(snapshot: Snapshot, quarter: str, level: str, cfg: IndicatorConfig, ents: list[Entity],
@@ -203,10 +211,10 @@ def level_values(snapshot: Snapshot, quarter: str, level: str, cfg: IndicatorCon
     first = dt.date(year - 1, 1, 1)
     build = _county_inputs if level == "county" else _chain_inputs
     with store.session(snapshot if con is None else con) as c:
-        months, ledger, complete_months = build(c, ents, first, window_start, end)
+        months, ledger, complete_months, states = build(c, ents, first, window_start, end)
     findings = pl.DataFrame(schema={"unit_code": pl.String, "discrepancies": pl.Int64, "unverifiable": pl.Int64})
     codes = tuple(e.code for e in ents)
-    inputs = FormulaInputs(quarter, year, window_start, end, codes, months, ledger, findings)
+    inputs = FormulaInputs(quarter, year, window_start, end, codes, months, ledger, findings, states)
     group = Group(f"{level}", LEVELS[level], codes)
     values = values_from_inputs(inputs, cfg, group, snapshot.identity, names={e.code: e.name for e in ents})
     if complete_months is not None:  # a chain month counts only when every unit has reported it
