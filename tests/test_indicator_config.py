@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from analytics.ranking.formulas import FORMULAS
 from analytics.ranking.indicator_config import (
     DEFAULT_PATH,
     IndicatorConfigError,
     load_indicator_config,
     load_indicator_config_or_last_valid,
 )
-from analytics.ranking.indicators import FORMULAS, formula_table
+from analytics.ranking.indicators import formula_table
 
 DEFAULT_TEXT = DEFAULT_PATH.read_text(encoding="utf-8")
 

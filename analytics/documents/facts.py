@@ -16,8 +16,8 @@ from decimal import Decimal
 import polars as pl
 
 from analytics.publication.monthly import MonthlyBulletin, monthly_bulletin
+from analytics.ranking.formulas import FundsProgress, funds_progress
 from analytics.ranking.indicator_config import IndicatorConfig, load_indicator_config
-from analytics.ranking.indicators import FundsProgress, funds_progress
 from analytics.targets import forecast
 from analytics.targets.doubling import claims_frame, counted_projects
 from analytics.targets.lifecycle import stall_rule_hits, stalled_projects

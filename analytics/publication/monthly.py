@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics.ranking.charts import FONT
+from analytics.ranking.formulas import funds_progress
 from analytics.ranking.indicator_config import IndicatorConfig, load_indicator_config
-from analytics.ranking.indicators import funds_progress
 from core import catalog, periods, spreadsheet
 from core.money import wan_to_yi
 from warehouse.queries import ranking as q

@@ -14,7 +14,7 @@ from typing import Literal
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
-from analytics.ranking.indicators import FORMULAS
+from analytics.ranking.formulas import FORMULAS
 from analytics.ranking.normalise import NORMALISER_NAMES, REFERENCE_NORMALISERS
 from core import catalog, config
 from core.config import Strict

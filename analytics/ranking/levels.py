@@ -27,8 +27,9 @@ import polars as pl
 from pydantic import Field
 
 from analytics.ranking.composite import Ranking, rank_quarter, rank_values
+from analytics.ranking.formulas import FormulaInputs
 from analytics.ranking.indicator_config import Group, IndicatorConfig, load_indicator_config
-from analytics.ranking.indicators import FormulaInputs, values_from_inputs, window_of
+from analytics.ranking.indicators import values_from_inputs, window_of
 from analytics.ranking.normalise import RankingError
 from core import catalog, config, periods
 from core.config import Strict
