@@ -36,6 +36,13 @@ PAGES = [
     ("pages/levels.py", "县区与产业链", "🗺️", "view_targets"),
 ]
 TITLES = {Path(path).stem: title for path, title, _, _ in PAGES}
+# Menu sections (the whole menu stays expanded: Streamlit folds a flat list after ten pages).
+SECTIONS = {
+    "工作台": ("overview", "work_queue", "my_unit", "unit_progress", "submissions"),
+    "排名与通报": ("ranking_live", "monthly_bulletin", "publication", "annual"),
+    "目标与项目": ("targets", "major_projects", "lifecycle", "levels"),
+    "抽样核查": ("verification",),
+}
 
 
 def slug(path: str) -> str:
@@ -100,13 +107,17 @@ def after_login(user: User) -> None:
         st.stop()
     if landing not in {slug(p) for p, _, _ in allowed}:
         landing = slug(allowed[0][0])
-    pages = [st.Page(path, title=title, icon=icon, default=slug(path) == landing) for path, title, icon in allowed]
+    section_of = {name: section for section, names in SECTIONS.items() for name in names}
+    grouped: dict[str, list] = {}
+    for path, title, icon in allowed:
+        grouped.setdefault(section_of.get(slug(path), ""), []).append(
+            st.Page(path, title=title, icon=icon, default=slug(path) == landing))
     shown = {slug(p) for p, _, _ in allowed}
     for asked in requested_slugs():
         if asked not in shown:
-            pages.append(st.Page(_notice_page(asked, landing), title="页面不存在", url_path=asked,
-                                 visibility="hidden"))
-    page = st.navigation(pages)
+            grouped.setdefault("", []).append(st.Page(_notice_page(asked, landing), title="页面不存在", url_path=asked,
+                                                      visibility="hidden"))
+    page = st.navigation(grouped, expanded=True)
     if st.session_state.get("nav_last") not in (None, page.url_path):
         _close_menu_on_phones()
     st.session_state["nav_last"] = page.url_path
