@@ -31,20 +31,12 @@ from warehouse.store import Snapshot
 
 # --------------------------------------------------------------------------- the quarter to show
 
-def complete_quarters(months: list[dt.date], today: dt.date) -> list[str]:
-    """Quarters (oldest first) with data for all three months whose last reporting deadline has passed."""
-    have = set(months)
-    out = []
-    for q in sorted({periods.quarter_of(m) for m in months}):
-        qm = periods.quarter_months(q)
-        if all(m in have for m in qm) and status.deadline_for(qm[-1]).date() < today:
-            out.append(q)
-    return out
-
-
 def latest_complete_quarter(snapshot: Snapshot, today: dt.date) -> str | None:
-    done = complete_quarters(submission_queries.months_with_data(snapshot), today)
-    return done[-1] if done else None
+    """The latest quarter with data whose reporting deadlines have all passed (as 实时排名 defaults to)."""
+    months = submission_queries.months_with_data(snapshot)
+    if not months:
+        return None
+    return history.latest_complete_quarter(periods.quarter_of(max(months)), today, min(months))
 
 
 # --------------------------------------------------------------------------- leader
@@ -114,7 +106,7 @@ def _progress_rows(major: doubling.MajorOverview | None) -> tuple[Progress, ...]
 def leader_overview(snapshot: Snapshot, today: dt.date) -> LeaderOverview:
     months = submission_queries.months_with_data(snapshot)
     as_of = months[-1] if months else None
-    quarter = (complete_quarters(months, today) or [None])[-1]
+    quarter = latest_complete_quarter(snapshot, today)
     table = pl.DataFrame(schema={"rank": pl.Int64, "unit_code": pl.String, "unit_name": pl.String,
                                  "score": pl.Float64, "rank_change": pl.Int64, "complete": pl.Boolean})
     incomplete: tuple[str, ...] = ()
@@ -210,9 +202,8 @@ def work_queue(snapshot: Snapshot, today: dt.date, now: dt.datetime) -> tuple[dt
     if rejected.height:
         tasks.append(Task("rejected", f"本月有 {rejected.height} 个文件被拒收（最近：{rejected['file_name'][0]}）",
                           "submissions", "查看拒收原因"))
-    done = complete_quarters(submission_queries.months_with_data(snapshot), today)
-    if done:
-        q = done[-1]
+    q = latest_complete_quarter(snapshot, today)
+    if q:
         if ranking_queries.publications(snapshot, q).is_empty():
             tasks.append(Task("publish", f"{periods.quarter_zh(q)}数据已齐、报送截止日已过，排名尚未发布",
                               "publication", "去发布季度排名"))

@@ -34,7 +34,8 @@ else:
     st.stop()
 
 name = catalog.unit_name(unit_code)
-st.title(f"🏛️ {name}工作进展")
+st.title("🏛️ 本单位工作进展")
+st.subheader(name)
 st.caption("甘办发〔2024〕6号：市（州）和县（市、区）主要负责同志是招商引资第一责任人。本页展示本单位年度任务完成与序时进度、"
            "所辖县区情况与排名、停滞项目和已发布的季度排名；金额为省外境内、境外到位资金。")
 

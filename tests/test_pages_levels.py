@@ -75,7 +75,7 @@ def test_a_unit_leader_sees_only_their_unit(warehouse):
     at = _app("lz_leader", warehouse, MY_UNIT)
     assert not at.exception
     text = shown_text(at)
-    assert "兰州市工作进展" in text
+    assert "兰州市" in text
     frames = " ".join(df.value.to_csv() for df in at.dataframe)
     assert "兰州停滞项目" in frames and "城关区" in frames and "榆中县" in frames
     # nothing of 庆阳: not its project, not its county, not its name
