@@ -202,7 +202,7 @@ def work_queue(snapshot: Snapshot, today: dt.date, now: dt.datetime) -> tuple[dt
                                & pl.col("has_quarantine"))
     for (m,), rows in sorted(recent.group_by("month"), key=lambda g: g[0][0], reverse=True):
         units = "、".join(f"{r['unit_name']} {r['rows_quarantined']} 行" for r in rows.sort("sort_order").iter_rows(named=True))
-        tasks.append(Task("quarantine", f"{periods.month_label(m)}报表有隔离行、待更正重报（{rows.height} 个单位）：{units}",
+        tasks.append(Task("quarantine", f"{reporting.report_label(m)}报表有隔离行、待更正重报（{rows.height} 个单位）：{units}",
                           "submissions", "查看校验报告"))
     log = submission_queries.load_log(snapshot, limit=500)
     rejected = log.filter((pl.col("outcome") == "rejected") & (pl.col("loaded_at") >= dt.datetime.combine(
@@ -257,7 +257,7 @@ def unit_status(snapshot: Snapshot, unit_code: str, today: dt.date, now: dt.date
         if own.height:
             rank, score = own["rank"][0], own["score"][0]
     months = classified.sort("month", descending=True).select(
-        pl.col("month").map_elements(periods.month_label, return_dtype=pl.String).alias("month"),
+        pl.col("month").map_elements(reporting.report_label, return_dtype=pl.String).alias("month"),
         "status", "received_at", pl.col("rows_quarantined").fill_null(0), pl.col("warnings").fill_null(0), "file_name")
     return UnitStatus(
         unit_code, catalog.unit_name(unit_code), month, status.deadline_for(month),
