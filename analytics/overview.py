@@ -22,7 +22,7 @@ from analytics.ranking import composite, history
 from analytics.submissions import status
 from analytics.targets import doubling, province
 from analytics.targets.settings import FIVE_HUNDRED_KEY, load_settings
-from core import catalog, periods
+from core import catalog, periods, reporting
 from core.money import wan_to_yi
 from warehouse.queries import ranking as ranking_queries
 from warehouse.queries import sampling as sampling_queries
@@ -179,9 +179,9 @@ def due_month(today: dt.date) -> dt.date:
 def work_queue(snapshot: Snapshot, today: dt.date, now: dt.datetime) -> tuple[dt.date, tuple[Task, ...]]:
     month = due_month(today)
     tasks: list[Task] = []
-    classified = status.classify(submission_queries.completeness(snapshot, month.year), now)
+    classified = status.classify(submission_queries.completeness(snapshot, month.year, reporting.combined_jan_feb(month.year)), now)
     this = classified.filter(pl.col("month") == month)
-    label = periods.month_label(month)
+    label = reporting.report_label(month)
     deadline = status.deadline_for(month)
     for kind, state, verb in (("missing", status.STATUS_MISSING, "已过截止日仍未报送"),
                               ("pending", status.STATUS_NOT_DUE, f"尚未报送（截止 {deadline:%m月%d日}）"),
@@ -194,7 +194,7 @@ def work_queue(snapshot: Snapshot, today: dt.date, now: dt.datetime) -> tuple[dt
                                & pl.col("has_quarantine"))
     for (m,), rows in sorted(recent.group_by("month"), key=lambda g: g[0][0], reverse=True):
         units = "、".join(f"{r['unit_name']} {r['rows_quarantined']} 行" for r in rows.sort("sort_order").iter_rows(named=True))
-        tasks.append(Task("quarantine", f"{periods.month_label(m)}报表有隔离行、待更正重报（{rows.height} 个单位）：{units}",
+        tasks.append(Task("quarantine", f"{reporting.report_label(m)}报表有隔离行、待更正重报（{rows.height} 个单位）：{units}",
                           "submissions", "查看校验报告"))
     log = submission_queries.load_log(snapshot, limit=500)
     rejected = log.filter((pl.col("outcome") == "rejected") & (pl.col("loaded_at") >= dt.datetime.combine(
@@ -231,12 +231,12 @@ class UnitStatus:
 
 def unit_status(snapshot: Snapshot, unit_code: str, today: dt.date, now: dt.datetime) -> UnitStatus:
     month = due_month(today)
-    classified = status.classify(submission_queries.completeness(snapshot, month.year), now).filter(
+    classified = status.classify(submission_queries.completeness(snapshot, month.year, reporting.combined_jan_feb(month.year)), now).filter(
         (pl.col("unit_code") == unit_code) & (pl.col("month") <= month))
     due_row = classified.filter(pl.col("month") == month)
-    problems = [f"{periods.month_label(r['month'])}报表有 {r['rows_quarantined']} 行被隔离，请按校验报告更正后重报"
+    problems = [f"{reporting.report_label(r['month'])}报表有 {r['rows_quarantined']} 行被隔离，请按校验报告更正后重报"
                 for r in classified.filter(pl.col("has_quarantine")).iter_rows(named=True)]
-    problems += [f"{periods.month_label(r['month'])}报表缺报，请尽快补报"
+    problems += [f"{reporting.report_label(r['month'])}报表缺报，请尽快补报"
                  for r in classified.filter(pl.col("status") == status.STATUS_MISSING).iter_rows(named=True)]
     pubs = ranking_queries.publications(snapshot).filter(pl.col("is_current"))
     rank = score = units = quarter = None
@@ -248,7 +248,7 @@ def unit_status(snapshot: Snapshot, unit_code: str, today: dt.date, now: dt.date
         if own.height:
             rank, score = own["rank"][0], own["score"][0]
     months = classified.sort("month", descending=True).select(
-        pl.col("month").map_elements(periods.month_label, return_dtype=pl.String).alias("month"),
+        pl.col("month").map_elements(reporting.report_label, return_dtype=pl.String).alias("month"),
         "status", "received_at", pl.col("rows_quarantined").fill_null(0), pl.col("warnings").fill_null(0), "file_name")
     return UnitStatus(
         unit_code, catalog.unit_name(unit_code), month, status.deadline_for(month),

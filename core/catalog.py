@@ -223,6 +223,16 @@ class _EtlFile(Strict):
     max_columns: int = Field(title="列数上限 max_columns", ge=22)
     max_cells: int = Field(title="单元格数上限 max_cells", gt=0)
     parse_memory_mb: int = Field(title="解析进程内存上限（MB）parse_memory_mb", ge=256)
+    combined_jan_feb_years: tuple[int, ...] = Field(
+        (), title="1—2月合报年份 combined_jan_feb_years (CONTRACT.md 扩展：1—2月合报)")
+
+    @field_validator("combined_jan_feb_years")
+    @classmethod
+    def _years(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        bad = [str(y) for y in v if not 2000 <= y <= 2100]
+        if bad:
+            raise ValueError(f"1—2月合报年份“{'、'.join(bad)}”不是有效年份（应为如 2025 的四位年份）")
+        return tuple(sorted(set(v)))
 
     @field_validator("counted_fund_sources")
     @classmethod

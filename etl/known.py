@@ -8,8 +8,7 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from core import catalog
-from core.periods import add_months
+from core import catalog, reporting
 from etl.report import FileReport
 from etl.validate import Context, ReferenceList, Validated
 
@@ -62,7 +61,7 @@ class KnownState:
 
     def contexts(self, files: Sequence[tuple[str, dt.date]]) -> list[Context]:
         """Per (unit, month): last month's current rows of the unit and the 500强 lists of the month's year."""
-        previous = [self._latest.get((unit, add_months(month, -1))) for unit, month in files]
+        previous = [self._latest.get((unit, reporting.previous_report_month(month))) for unit, month in files]
         self._fetch_rows([sid for _, sid in filter(None, previous) if sid not in self._rows])
         return [Context(self._rows[found[1]] if found else None, self._five_hundred(month.year))
                 for found, (_, month) in zip(previous, files, strict=True)]

@@ -26,8 +26,7 @@ from pathlib import Path
 import polars as pl
 from tqdm import tqdm
 
-from core import catalog, clock
-from core.periods import add_months
+from core import catalog, clock, reporting
 from etl.audit import audit_report, next_load_id, write_audit
 from etl.audit import insert_submission as _insert_submission  # a module global: tests stop a load mid-write here
 from etl.isolate import read_isolated
@@ -286,7 +285,7 @@ def _batches(prepared: Iterable[tuple[_Item, _Prepared]]) -> Iterator[list[tuple
     rows = 0
     for item, p in prepared:
         height = p.raw.frame.height if p.raw is not None else 0
-        follows = p.unit is not None and (p.unit.code, add_months(p.month, -1)) in months
+        follows = p.unit is not None and (p.unit.code, reporting.previous_report_month(p.month)) in months
         if batch and (follows or len(batch) == BATCH_FILES or rows + height > BATCH_ROWS):
             yield batch
             batch, months, rows = [], set(), 0

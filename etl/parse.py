@@ -7,6 +7,7 @@ one-element frame, so a single value and a whole column can never disagree.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import polars as pl
@@ -22,6 +23,7 @@ PARSED_AMOUNT = pl.Decimal(38, 4)
 # Full-width ASCII (U+FF01..U+FF5E) -> half-width; the ideographic space and the minus sign U+2212 as well.
 _FULL = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000", "\u2212"]
 _HALF = [chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)] + [" ", "-"]
+_TO_HALF = str.maketrans(dict(zip(_FULL, _HALF, strict=True)))
 
 _NUMBER = r"^[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?$"
 _PLAIN_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
@@ -32,6 +34,10 @@ _DATE = (
 )
 # 2025-03, 2025/3, 2025.3, 2025年3月
 _MONTH = r"^([0-9]{4})\s*(?:[-/.]|年)\s*([0-9]{1,2})\s*月?$"
+# 扩展 (1—2月合报): a span of months, 2025年1—2月, 2025年1-2月, 2025年1至2月, 2025-01—02, 2025.1~2. A bare
+# 2025-01-02 stays a date (January): with digits and hyphens only, a span needs 年 or a dash other than "-".
+_SPAN = re.compile(r"^([0-9]{4})\s*年\s*([0-9]{1,2})\s*(?:-+|—+|–|~|至|到)\s*([0-9]{1,2})\s*月?$"
+                   r"|^([0-9]{4})\s*[-/.]\s*([0-9]{1,2})\s*(?:—+|–|~|至|到)\s*([0-9]{1,2})\s*月?$")
 _SERIAL = r"^[0-9]{5}(?:\.[0-9]+)?$"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # Excel serial day numbers accepted as dates: 1950-01-01 .. 2099-12-31 (a bare "2025" is not a date).
@@ -135,3 +141,14 @@ def parse_date(value: object) -> dt.date | None:
 
 def parse_month(value: object) -> dt.date | None:
     return _one(month_expr, value)
+
+
+def parse_month_span(value: object) -> tuple[int, int, int] | None:
+    """A 统计月份 that spans months ('2025年1—2月') -> (year, first month, last month); None for anything else."""
+    if value is None:
+        return None
+    m = _SPAN.match(str(value).translate(_TO_HALF).strip())
+    if not m:
+        return None
+    y, a, b = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
+    return y, a, b

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import xlsxwriter
 
-from core import catalog
+from core import catalog, reporting
 
 OUTCOME_ZH = {"loaded": "已入库", "duplicate": "重复文件（未更改）", "rejected": "已拒收"}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -65,7 +65,7 @@ class FileReport:
         if self.outcome == "rejected":
             reason = next((i.message for i in self.issues if i.severity == "拒收"), "")
             return f"已拒收，整个文件未入库：{reason}（{self.counts_zh}）"
-        who = f"{self.unit_name}{self.month.year}年{self.month.month}月"
+        who = f"{self.unit_name}{reporting.report_label(self.month)}"
         if self.outcome == "duplicate":
             return f"与已入库的{who}第 {self.version} 版内容完全相同，未做任何更改（该版本{self.counts_zh}）"
         verb = "预检通过，可以入库为" if self.dry_run else "已入库为"

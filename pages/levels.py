@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from analytics import origins
 from analytics.ranking import levels, normalise
 from analytics.targets import parts
 from core import catalog, periods
@@ -40,6 +41,15 @@ fig.update_layout(height=26 * shown.frame.height + 100, margin={"t": 20, "b": 10
 st.plotly_chart(fig, key="levels_chart")
 st.caption(f"图：{as_of.year}年1—{as_of.month}月到位资金（亿元）" + ("，前 30 名" if body.height > 30 else "") + "。")
 widgets.show_table(view, f"levels_{level}")
+
+st.subheader("投资来源地")
+scopes = {"": "全省", **{u.code: u.name for u in catalog.units()}}
+origin_unit = st.selectbox("来源地分布范围", list(scopes), format_func=scopes.get, key="levels_origin_unit") or None
+regions, by_unit = data.load(origins.origin_view, as_of, origin_unit)
+st.caption("东西部协作省份（天津、山东）为暂定名单，待核对官方结对关系后更新；该行为“其中”数，不计入合计。")
+widgets.show_table(regions, "levels_origins")
+with st.expander("各单位到位资金按来源地区域"):
+    widgets.show_table(by_unit, "levels_origins_units")
 
 quarter = st.session_state.get("quarter") or periods.quarter_of(as_of)
 st.subheader(f"{periods.quarter_zh(quarter)}综合排名（预览，未发布）")

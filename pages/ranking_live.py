@@ -10,7 +10,7 @@ from analytics.ranking import attribution, charts, composite, history, normalise
 from analytics.ranking.explain import explain_all
 from analytics.ranking.indicator_config import load_indicator_config
 from core import catalog, clock, periods, spreadsheet
-from core.periods import month_label
+from core.reporting import report_label as month_label  # 1—2月合报: February may be "1—2月"
 from pages import auth, data, widgets
 from warehouse.queries import ranking as ranking_queries
 from warehouse.queries import submissions as submission_queries

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.submissions import status
-from core import catalog, clock, roles
+from core import catalog, clock, reporting, roles
 from etl import load as etl_load
 from etl import report as etl_report
 from pages import auth, data, widgets
@@ -97,7 +97,7 @@ with tab_upload:
 with tab_matrix:
     today = clock.today()
     year = st.selectbox("年度", list(range(today.year, 2019, -1)), key="completeness_year")
-    completeness = data.load(q.completeness, year)
+    completeness = data.load(q.completeness, year, reporting.combined_jan_feb(year))
     if completeness is None:
         st.info("数据仓库中尚无报送数据。")
     else:

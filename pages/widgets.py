@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics.tables import Figure, Table
 from core import periods, roles, spreadsheet
-from core.periods import month_label
+from core.reporting import report_label as month_label  # 1—2月合报: February may be "1—2月"
 from core.text import plain
 from pages import auth, data
 from warehouse.queries import submissions as submission_queries

@@ -106,3 +106,12 @@ def test_the_leader_sees_county_and_chain_views(warehouse):
     assert not at.exception
     assert any("暂定" in w.value for w in at.warning)
     assert "省工业和信息化厅" in " ".join(df.value.to_csv() for df in at.dataframe)
+
+
+def test_the_leader_sees_where_investment_comes_from(warehouse):
+    at = _app("leader", warehouse, LEVELS)
+    assert not at.exception
+    text, frames = shown_text(at), " ".join(df.value.to_csv() for df in at.dataframe)
+    assert "投资来源地" in text and "长三角" in frames and "其中：东西部协作省份（暂定）" in frames
+    at.selectbox(key="levels_origin_unit").set_value("620100").run()
+    assert not at.exception and "兰州市" in shown_text(at)

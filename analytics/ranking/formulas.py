@@ -16,7 +16,7 @@ import polars as pl
 
 from analytics.targets import lifecycle, quotas
 from analytics.targets.settings import load_settings
-from core import catalog, money, periods
+from core import catalog, money, periods, reporting
 from core.periods import month_range
 
 STARTED_STATUSES = ("在建", "已投产")
@@ -190,7 +190,7 @@ def _funds_yoy(inp: FormulaInputs, params: dict) -> dict:
     base_first, base_last = first.replace(year=first.year - 1), last.replace(year=last.year - 1)
     now = _funds(inp.unit_months, first, last)
     base = _funds(inp.unit_months, base_first, base_last)
-    expected = len(month_range(base_first, base_last))
+    expected = len(reporting.expected_months(base_first, base_last))
     out = {}
     for u in inp.units:
         wan, _ = now.get(u, (Decimal(0), 0))

@@ -10,8 +10,7 @@ from analytics.ranking.indicator_config import IndicatorConfig, load_indicator_c
 from analytics.ranking.indicators import compute_indicator_values
 from analytics.ranking.normalise import RankingError
 from analytics.submissions import status
-from core import periods
-from core.periods import month_label, month_range
+from core import periods, reporting
 from warehouse import store
 from warehouse.queries import ranking as queries
 from warehouse.store import Snapshot
@@ -65,7 +64,7 @@ def rank_changes(table: pl.DataFrame, history: pl.DataFrame, quarter: str) -> pl
 
 def months_not_due(ranking: Ranking, today: dt.date) -> list[dt.date]:
     """The ranking window's months whose reporting deadline (analytics.submission_status) has not passed today."""
-    window = month_range(ranking.inputs.window_start, ranking.inputs.end_month)
+    window = reporting.expected_months(ranking.inputs.window_start, ranking.inputs.end_month)
     return [m for m in window if status.deadline_for(m).date() >= today]
 
 
@@ -75,7 +74,7 @@ def reporting_status(ranking: Ranking, today: dt.date) -> pl.DataFrame:
 
     Columns: unit_code, overdue, pending ('、'-joined month labels, '' when none), status (完整 / 缺报… / …未到截止日).
     """
-    not_due = {month_label(m) for m in months_not_due(ranking, today)}
+    not_due = {reporting.report_label(m) for m in months_not_due(ranking, today)}
     rows = []
     for r in ranking.inputs.units.iter_rows(named=True):
         missing = [m for m in r["missing_months"].split("、") if m]
@@ -110,8 +109,8 @@ def last_complete_month(ranking: Ranking) -> dt.date | None:
     """数据截至: the latest month of the ranking's window for which every unit's report is in (and all before it)."""
     missing = {m for r in ranking.inputs.units.iter_rows(named=True) for m in r["missing_months"].split("、") if m}
     out = None
-    for m in month_range(ranking.inputs.window_start, ranking.inputs.end_month):
-        if month_label(m) in missing:
+    for m in reporting.expected_months(ranking.inputs.window_start, ranking.inputs.end_month):
+        if reporting.report_label(m) in missing:
             break
         out = m
     return out

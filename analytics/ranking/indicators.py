@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from analytics.ranking.formulas import FORMULAS, FormulaInputs
-from core import catalog, periods
-from core.periods import month_label, month_range
+from core import catalog, periods, reporting
+from core.periods import month_range
 from warehouse import store
 from warehouse.queries import ranking as q
 from warehouse.queries import targets as target_queries
@@ -120,7 +120,7 @@ def values_from_inputs(inputs: FormulaInputs, config, group, snapshot_identity: 
 
     `names`: code -> name of the ranked entities when they are not units (counties, chains: analytics.ranking.levels).
     """
-    window = inputs.window_months
+    window = reporting.expected_months(inputs.window_start, inputs.end_month)  # 1—2月合报: no January of its own
     in_window = inputs.unit_months.filter(pl.col("month") >= inputs.window_start)
     submitted: dict[str, set] = {}
     for r in in_window.select("unit_code", "month").iter_rows():
@@ -140,7 +140,7 @@ def values_from_inputs(inputs: FormulaInputs, config, group, snapshot_identity: 
     for u in inputs.units:
         missing = [m for m in window if m not in submitted.get(u, set())]
         unit_rows.append((u, names[u] if names else catalog.unit_name(u), not missing, len(window), len(window) - len(missing),
-                          "、".join(month_label(m) for m in missing)))
+                          "、".join(reporting.report_label(m) for m in missing)))
     cutoff = inputs.unit_months["received_at"].max() if not inputs.unit_months.is_empty() else None
     return IndicatorValues(
         quarter=inputs.quarter,

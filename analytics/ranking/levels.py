@@ -31,7 +31,7 @@ from analytics.ranking.formulas import FormulaInputs
 from analytics.ranking.indicator_config import Group, IndicatorConfig, load_indicator_config
 from analytics.ranking.indicators import values_from_inputs, window_of
 from analytics.ranking.normalise import RankingError
-from core import catalog, config, periods
+from core import catalog, config, periods, reporting
 from core.config import Strict
 from warehouse import store
 from warehouse.queries import levels as lq
@@ -219,11 +219,11 @@ def level_values(snapshot: Snapshot, quarter: str, level: str, cfg: IndicatorCon
     group = Group(f"{level}", LEVELS[level], codes)
     values = values_from_inputs(inputs, cfg, group, snapshot.identity, names={e.code: e.name for e in ents})
     if complete_months is not None:  # a chain month counts only when every unit has reported it
-        window = periods.month_range(window_start, end)
+        window = reporting.expected_months(window_start, end)
         missing = [m for m in window if m not in complete_months]
         values = dataclasses.replace(values, units=values.units.with_columns(
             complete=pl.lit(not missing), months_submitted=pl.lit(len(window) - len(missing), pl.Int64),
-            missing_months=pl.lit("、".join(periods.month_label(m) for m in missing))))
+            missing_months=pl.lit("、".join(reporting.report_label(m) for m in missing))))
     return values
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import polars as pl
 
-from core import catalog, periods
+from core import catalog, periods, reporting
 
 STATUS_ON_TIME = "按时"
 STATUS_LATE = "迟报"
@@ -53,10 +53,11 @@ def classify(completeness: pl.DataFrame, now: dt.datetime) -> pl.DataFrame:
 
 
 def matrix(classified: pl.DataFrame) -> pl.DataFrame:
-    """Unit × month display matrix (columns 被考核单位, 1月 … 12月, 按时率)."""
-    df = classified.with_columns(pl.col("month").dt.month().alias("m"))
+    """Unit × month display matrix (columns 被考核单位, 1月 … 12月, 按时率; 1—2月 … 12月 in a 1—2月合报 year)."""
+    labels = {m: reporting.short_label(m) for m in classified["month"].unique().to_list()}
+    df = classified.with_columns(pl.col("month").replace_strict(labels, return_dtype=pl.String).alias("col"))
     wide = (
-        df.select("sort_order", "unit_name", (pl.col("m").cast(pl.String) + "月").alias("col"), "cell")
+        df.select("sort_order", "unit_name", "col", "cell")
         .pivot(on="col", index=["sort_order", "unit_name"], values="cell")
         .sort("sort_order")
     )

@@ -23,6 +23,8 @@ from statistics import fmean, stdev
 import polars as pl
 from scipy import stats
 
+from core import reporting
+
 METHOD_VERSION = "seasonal-share-1"
 DEFINITION = (
     "季节占比法：以往各完整年度到第m月末累计到位资金占全年的比例（取对数平均），用本年年初至今到位资金除以该比例"
@@ -51,8 +53,9 @@ def monthly_table(monthly: pl.DataFrame) -> dict[int, dict[int, Decimal]]:
 
 
 def complete_years(table: dict[int, dict[int, Decimal]]) -> list[int]:
-    """Years with all 12 months present and a positive total."""
-    return sorted(y for y, months in table.items() if len(months) == 12 and sum(months.values()) > 0)
+    """Years with all report months present (12, or 11 in a 1—2月合报 year) and a positive total."""
+    return sorted(y for y, months in table.items()
+                  if len(months) == reporting.months_per_year(y) and sum(months.values()) > 0)
 
 
 def _cum(months: dict[int, Decimal], m: int) -> Decimal:
@@ -108,9 +111,9 @@ def forecast_year_end(monthly: pl.DataFrame, year: int, month: int, level: float
     table = monthly_table(monthly)
     current = table.get(year, {})
     ytd = _cum(current, month)
-    missing = [i for i in range(1, month + 1) if i not in current]
+    missing = [i for i in range(1, month + 1) if i not in current and reporting.has_own_report(dt.date(year, i, 1))]
     messages = [f"{year}年{'、'.join(f'{i}月' for i in missing)}无报送数据，年初至今数偏低"] if missing else []
-    if month == 12 and not missing:
+    if month == 12 and not missing:  # 1—2月合报: February holds January's figures
         return YearEndForecast(year, month, ytd, ytd, ytd, ytd, level, (), 0.0, (f"{year}年已全年报送，为实际数",))
     history, ratios, skipped = _growth_ratios(table, year, month, 12)
     messages += skipped

@@ -11,7 +11,7 @@ from analytics.tables import Column, Figure, Table, column, percent
 from analytics.targets import forecast, quotas
 from analytics.targets.settings import Settings, default_as_of, load_settings
 from analytics.targets.unit_tasks import RATIO, UnitsProgress, units_progress
-from core import catalog, money
+from core import catalog, money, reporting
 from warehouse.queries import targets as queries
 from warehouse.store import Source
 
@@ -85,7 +85,7 @@ def annual_target(totals: dict[int, dict[int, Decimal]], year: int, settings: Se
     if year in settings.milestones_wan:
         return settings.milestones_wan[year], f"省定目标（{year}年）"
     prior = totals.get(year - 1, {})
-    if len(prior) == 12:
+    if len(prior) == reporting.months_per_year(year - 1):
         growth = settings.required_growth
         return (sum(prior.values()) * (1 + growth)).quantize(quotas.WAN), f"上年实绩×(1+{growth})"
     return None, "无（未配置当年目标且上年数据不完整）"
@@ -102,8 +102,10 @@ def province_months_frame(monthly: pl.DataFrame, as_of: dt.date, target: Decimal
         month_date = dt.date(as_of.year, m, 1)
         ytd += this.get(m, Decimal(0))
         prior_ytd += last.get(m, Decimal(0))
+        if not reporting.has_own_report(month_date):  # 1—2月合报: January is shown as part of 1—2月, no row
+            continue
         f = forecast.forecast_year_end(monthly, as_of.year, m, level)
-        full_prior = len([i for i in range(1, m + 1) if i in last]) == m
+        full_prior = all(i in last for i in range(1, m + 1) if reporting.has_own_report(dt.date(as_of.year - 1, i, 1)))
         rows.append({
             "month": month_date, "units_reported": units.get(month_date, 0),
             "funds_month_wan": this.get(m), "ytd_wan": ytd,
@@ -184,12 +186,12 @@ def milestones_frame(monthly: pl.DataFrame, year_end: forecast.YearEndForecast,
                "forecast_low_wan": None, "forecast_high_wan": None, "required_growth": None}
         months = table.get(year, {})
         if year < year_end.year:
-            if len(months) == 12:
+            if len(months) == reporting.months_per_year(year):
                 row["actual_wan"] = sum(months.values())
                 row["status"] = "已达成" if row["actual_wan"] >= goal else "未达成"
             else:
                 row["actual_wan"] = sum(months.values()) if months else None
-                row["status"] = f"{year}年数据不完整（{len(months)}/12 个月），无法判断"
+                row["status"] = f"{year}年数据不完整（{len(months)}/{reporting.months_per_year(year)} 个月），无法判断"
         else:
             f = forecast.forecast_year(monthly, year_end, year)
             row.update(forecast_wan=f.point_wan, forecast_low_wan=f.low_wan, forecast_high_wan=f.high_wan)

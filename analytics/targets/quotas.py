@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from core import catalog, config
+from core import catalog, config, reporting
 
 WAN = Decimal("0.0001")
 
@@ -50,9 +50,9 @@ def annual_task_wan(unit_code: str, year: int, prior_year_actual_wan: Decimal | 
 
 def unit_task_wan(unit_code: str, year: int, prior_year_wan: Decimal | None, prior_months: int,
                   cfg: dict | None = None) -> Decimal | None:
-    """The task as every page and the ranking use it: last year's actual is a base only when all 12 months of
-    last year were submitted (a partial year would understate the task); an override always applies."""
-    return annual_task_wan(unit_code, year, prior_year_wan if prior_months == 12 else None, cfg)
+    """The task as every page and the ranking use it: last year's actual is a base only when all report months of
+    last year were submitted (12, or 11 in a 1—2月合报 year) (a partial year would understate the task); an override always applies."""
+    return annual_task_wan(unit_code, year, prior_year_wan if prior_months >= reporting.months_per_year(year - 1) else None, cfg)
 
 
 def override_wan(unit_code: str, year: int, cfg: dict | None = None) -> Decimal | None:

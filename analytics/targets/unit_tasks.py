@@ -24,7 +24,7 @@ import polars as pl
 from analytics.tables import Column, Figure, Table
 from analytics.targets import quotas
 from analytics.targets.settings import Settings, default_as_of, load_settings
-from core import catalog, money
+from core import catalog, money, reporting
 from warehouse.queries import targets as queries
 from warehouse.store import Source
 
@@ -68,7 +68,7 @@ def unit_progress_frame(unit_months: pl.DataFrame, as_of_month: dt.date,
              unit_months.filter(pl.col("month").dt.year() == year - 1).group_by("unit_code")
              .agg(pl.len(), pl.col("funds_month_wan").sum()).iter_rows()}
     multiplier = settings.cfg.get("tasks", {}).get("dispatched_multiplier")
-    expected_months = set(range(1, m + 1))
+    expected_months = {i for i in range(1, m + 1) if reporting.has_own_report(dt.date(year, i, 1))}
     rows, messages = [], []
     for u in catalog.units():
         mine = this_year.filter(pl.col("unit_code") == u.code)
@@ -92,7 +92,8 @@ def unit_progress_frame(unit_months: pl.DataFrame, as_of_month: dt.date,
             row["status"] = f"尚未报送{year}年数据"
         else:
             missing = sorted(expected_months - reported)
-            row["status"] = "已报送" if not missing else f"缺报 {'、'.join(f'{i}月' for i in missing)}"
+            row["status"] = "已报送" if not missing else (
+                f"缺报 {'、'.join(reporting.short_label(dt.date(year, i, 1)) for i in missing)}")
             ytd = Decimal(mine["funds_month_wan"].sum())
             row["ytd_wan"] = ytd
             if problem is None:

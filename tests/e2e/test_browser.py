@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import ARTIFACTS, shot
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -157,7 +157,10 @@ def test_draw_a_sample_and_download_the_work_list(login, tmp_path, demo_env):
     open_page(page, "抽样核查")
     page.get_by_role("tab", name="抽样", exact=True).click()
     page.get_by_role("button", name="抽取并记录样本").click()
-    page.get_by_text(re.compile("已记录样本|未重复记录")).first.wait_for(timeout=180_000)
+    try:
+        page.get_by_text(re.compile("已记录样本|未重复记录")).first.wait_for(timeout=180_000)
+    finally:
+        page.screenshot(path=str(ARTIFACTS / "sample-drawn.png"), full_page=True)
     wait_idle(page)
     assert_no_exception(page)
     shot(page, "sample-drawn")

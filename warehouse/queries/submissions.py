@@ -29,8 +29,11 @@ def months_with_data(snapshot: Snapshot) -> list[dt.date]:
     return df["month"].to_list()
 
 
-def completeness(snapshot: Snapshot, year: int) -> pl.DataFrame:
-    """One row per (unit, month) of the year: the used version, its quality, and the month's timeliness.
+def completeness(snapshot: Snapshot, year: int, combined_jan_feb: bool = False) -> pl.DataFrame:
+    """One row per (unit, report month) of the year: the used version, its quality, and the month's timeliness.
+
+    `combined_jan_feb` (1—2月合报, core.reporting): January carries no report of its own, so it has no row (the
+    February row is the 1—2月 report).
 
     Timeliness is judged on the FIRST version (`is_late`, as the late-report deduction counts it): a correction sent
     after the deadline never turns an on-time month into 迟报. Units × months with no submission appear with version
@@ -40,7 +43,8 @@ def completeness(snapshot: Snapshot, year: int) -> pl.DataFrame:
         snapshot,
         """
         WITH months AS (
-            SELECT unnest(generate_series(make_date($year, 1, 1), make_date($year, 12, 1), INTERVAL 1 MONTH))::DATE AS month
+            SELECT unnest(generate_series(make_date($year, CASE WHEN $combined THEN 2 ELSE 1 END, 1), make_date($year, 12, 1),
+                                   INTERVAL 1 MONTH))::DATE AS month
         )
         , first_version AS (
             SELECT unit_code, month, arg_min(is_late, version) AS first_late
@@ -54,7 +58,7 @@ def completeness(snapshot: Snapshot, year: int) -> pl.DataFrame:
         LEFT JOIN first_version fv ON fv.unit_code = u.unit_code AND fv.month = m.month
         ORDER BY u.sort_order, m.month
         """,
-        {"year": year},
+        {"year": year, "combined": combined_jan_feb},
     )
 
 
