@@ -56,6 +56,7 @@ class Progress:
     target: int | None
     path: float | None          # 序时目标 (count expected by now)
     on_track: bool | None
+    basis_complete: bool = True  # False: the baseline is not fully in the data, so no verdict
 
     @property
     def share(self) -> float | None:
@@ -107,7 +108,8 @@ def _progress_rows(major: doubling.MajorOverview | None) -> tuple[Progress, ...]
         if row is None:
             out.append(Progress(label, None, None, None, None))
             continue
-        out.append(Progress(label, row["current_count"], row["target_count"], row.get("path_count"), row.get("on_track")))
+        out.append(Progress(label, row["current_count"], row["target_count"], row.get("path_count"), row.get("on_track"),
+                            bool(row.get("basis_complete", True))))
     return tuple(out)
 
 
