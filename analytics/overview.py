@@ -20,7 +20,7 @@ import polars as pl
 from analytics.publication import monthly
 from analytics.ranking import composite, history
 from analytics.submissions import status
-from analytics.targets import doubling, province
+from analytics.targets import doubling, forecast, province
 from analytics.targets.settings import FIVE_HUNDRED_KEY, load_settings
 from core import catalog, periods
 from core.money import wan_to_yi
@@ -87,13 +87,13 @@ def _forecast_sentence(p: province.ProvinceProgress | None) -> str:
     if ye.point_wan is None:
         return "；".join(ye.messages) or "历史数据不足，暂不预测全年到位资金。"
     point = wan_to_yi(ye.point_wan)
-    band = (f"（{ye.level:.0%} 预测区间 {wan_to_yi(ye.low_wan)}–{wan_to_yi(ye.high_wan)} 亿元）"
-            if ye.low_wan is not None and ye.high_wan is not None else "")
+    band = (f"（{province.interval_text(ye)}）"
+            if ye.low_wan is not None or ye.reliability == forecast.UNRELIABLE else "")
     if not p.target_wan:
-        return f"按往年同期进度推算，{p.year}年全年到位资金约 {point} 亿元{band}。"
+        return f"按往年同期进度推算，{p.year}年全年到位资金约 {point:,} 亿元{band}。"
     share = ye.point_wan / p.target_wan * 100
-    verdict = province._verdict(p.target_wan, ye.point_wan, ye.low_wan, ye.high_wan)
-    return (f"按往年同期进度推算，{p.year}年全年到位资金约 {point} 亿元{band}，"
+    verdict = province._verdict(p.target_wan, ye.point_wan, ye.low_wan, ye.high_wan, ye.reliability)
+    return (f"按往年同期进度推算，{p.year}年全年到位资金约 {point:,} 亿元{band}，"
             f"为年度目标的 {share:.0f}%，{verdict}。")
 
 
