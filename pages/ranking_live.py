@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from analytics import metrics
 from analytics.publication import workbook
 from analytics.ranking import attribution, charts, composite, history, normalise
 from analytics.ranking.explain import explain_all
@@ -81,8 +82,8 @@ loaded = freshness.get("last_received_at")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("参与排名单位", f"{ranked} 个")
 m2.metric("报表齐全单位", f"{complete}/{ranking.table.height} 个", help="指标期间各月报表均已收到的单位")
-m3.metric("数据截至", month_label(as_of) if as_of else "—",
-          help="指标期间内各单位报表均已收到的最近月份")
+m3.metric(metrics.DATA_CUTOFF.label, month_label(as_of) if as_of else "—",
+          help=metrics.DATA_CUTOFF.definition + "（本页限于所选季度的指标期间）")
 m4.metric("最近一次加载", f"{loaded:%Y-%m-%d %H:%M}" if loaded else "—", help="最近一次收到并入库报表的时间")
 
 overdue = status.filter(pl.col("overdue") != "").join(ranking.table.select("unit_code", "unit_name"), on="unit_code")

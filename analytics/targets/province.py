@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from analytics import metrics
 from analytics.tables import Column, Figure, Table, column, percent
 from analytics.targets import forecast, quotas
 from analytics.targets.settings import Settings, default_as_of, load_settings
@@ -23,7 +24,7 @@ PROVINCE_COLUMNS = (
     Column("funds_month_wan", "当月到位资金", "亿元", "全省当月到位资金（省外境内、境外资金）"),
     Column("ytd_wan", "年初至今到位资金", "亿元", "本年1月至当月累计"),
     Column("yoy", "同比增长", "%", "年初至今到位资金较上年同期的增长率"),
-    Column("calendar_progress", "序时进度", "%", "月份 m 的序时进度 = m ÷ 12"),
+    metrics.CALENDAR_PROGRESS.column(),
     Column("expected_wan", "序时目标", "亿元", "年度目标 × m ÷ 12"),
     Column("completion", "目标完成率", "%", "年初至今到位资金 ÷ 年度目标"),
     Column("ahead", "达到序时进度", definition="目标完成率不低于序时进度"),
