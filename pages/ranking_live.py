@@ -17,7 +17,7 @@ from warehouse.queries import ranking as ranking_queries
 from warehouse.queries import submissions as submission_queries
 
 ROW_PX = 35  # st.dataframe row height: tall enough to show every unit without scrolling
-SCHEMES = {"expert": "专家权重（默认）", "entropy": "熵权法（备选，仅供比较）", "critic": "CRITIC 法（备选，仅供比较）"}
+SCHEMES = {"expert": "专家权重（默认）", "entropy": "熵权法（备选，仅供比较）", "critic": "指标冲突性赋权法（备选，仅供比较）"}
 
 user = auth.require("view_ranking_live")
 sidebar_quarter = st.session_state.get("quarter")
@@ -231,7 +231,7 @@ with tab_weights:
         pl.when(pl.col("sparse")).then(pl.lit("是（熵权法易高估）")).otherwise(pl.lit("")).alias("取值稀疏"))
     st.dataframe(alternatives, hide_index=True, column_config={
         c: st.column_config.NumberColumn(format="%.1f") for c in alternatives.columns if c.endswith("（%）")})
-    st.caption("专家权重为正式方案（指标体系配置）；熵权法和 CRITIC 法由数据离散程度计算，仅作对照，不会被静默采用。")
+    st.caption("专家权重为正式方案（指标体系配置）；熵权法和 指标冲突性赋权法由数据离散程度计算，仅作对照，不会被静默采用。")
     for note in ranking.weight_notes:
         st.caption(note)
     ranks = ranking.table.select("unit_code", pl.col("unit_name").alias("被考核单位"))
