@@ -117,3 +117,10 @@ def test_the_same_label_shows_the_same_value_on_unit_detail_and_lifecycle(wh):
     funnel = next(d.value for d in lc.dataframe if "资金到位率（%）" in d.value.columns)
     assert round(float(_cell(funnel, "被考核单位", "兰州市", "资金到位率（%）")), 2) == round(rate_live, 2)
     assert int(_cell(funnel, "被考核单位", "兰州市", "停滞项目（个）")) == stalled_live
+
+
+def test_the_uploader_reads_in_chinese(wh):
+    at = run_page("admin", wh, "pages/submissions.py")
+    css = "\n".join(e.proto.body for e in at.get("html"))
+    assert "选择文件" in css and "单个文件不超过 50MB" in css and "将文件拖放到此处" in css
+    assert 'stFileUploaderDropzoneInstructions"] * { display: none' in css   # the English is hidden, not translated
