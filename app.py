@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics import metrics
 from core import periods
 from pages import auth, data, nav
 from warehouse.queries import submissions as submission_queries
@@ -21,10 +22,12 @@ def sidebar(user) -> None:
             st.info("数据仓库中尚无报送数据")
             return
         latest = fresh["latest_month"]
-        st.metric("数据截至", f"{latest.year}年{latest.month}月")
+        complete = fresh.get("complete_month")
+        st.metric(metrics.DATA_CUTOFF.label, f"{complete.year}年{complete.month}月" if complete else "—",
+                  help=metrics.DATA_CUTOFF.definition)
         st.caption(
-            f"{latest.year}年{latest.month}月已报送 {fresh['units_reported']}/{fresh['units_total']} 个单位；"
-            f"最近收件 {fresh['last_received_at']:%Y-%m-%d %H:%M}"
+            f"最新报送月份 {latest.year}年{latest.month}月（已报送 {fresh['units_reported']}/{fresh['units_total']} 个单位）；"
+            f"最近一次加载 {fresh['last_received_at']:%Y-%m-%d %H:%M}"
         )
         months = data.load(submission_queries.months_with_data)
         quarters = sorted({periods.quarter_of(m) for m in months}, reverse=True)

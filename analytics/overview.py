@@ -20,7 +20,7 @@ import polars as pl
 from analytics.publication import monthly
 from analytics.ranking import composite, history
 from analytics.submissions import status
-from analytics.targets import doubling, province
+from analytics.targets import doubling, forecast, province
 from analytics.targets.settings import FIVE_HUNDRED_KEY, load_settings
 from core import catalog, periods, reporting
 from core.money import wan_to_yi
@@ -48,6 +48,7 @@ class Progress:
     target: int | None
     path: float | None          # 序时目标 (count expected by now)
     on_track: bool | None
+    basis_complete: bool = True  # False: the baseline is not fully in the data, so no verdict
 
     @property
     def share(self) -> float | None:
@@ -78,13 +79,13 @@ def _forecast_sentence(p: province.ProvinceProgress | None) -> str:
     if ye.point_wan is None:
         return "；".join(ye.messages) or "历史数据不足，暂不预测全年到位资金。"
     point = wan_to_yi(ye.point_wan)
-    band = (f"（{ye.level:.0%} 预测区间 {wan_to_yi(ye.low_wan)}–{wan_to_yi(ye.high_wan)} 亿元）"
-            if ye.low_wan is not None and ye.high_wan is not None else "")
+    band = (f"（{province.interval_text(ye)}）"
+            if ye.low_wan is not None or ye.reliability == forecast.UNRELIABLE else "")
     if not p.target_wan:
-        return f"按往年同期进度推算，{p.year}年全年到位资金约 {point} 亿元{band}。"
+        return f"按往年同期进度推算，{p.year}年全年到位资金约 {point:,} 亿元{band}。"
     share = ye.point_wan / p.target_wan * 100
-    verdict = province._verdict(p.target_wan, ye.point_wan, ye.low_wan, ye.high_wan)
-    return (f"按往年同期进度推算，{p.year}年全年到位资金约 {point} 亿元{band}，"
+    verdict = province._verdict(p.target_wan, ye.point_wan, ye.low_wan, ye.high_wan, ye.reliability)
+    return (f"按往年同期进度推算，{p.year}年全年到位资金约 {point:,} 亿元{band}，"
             f"为年度目标的 {share:.0f}%，{verdict}。")
 
 
@@ -99,7 +100,8 @@ def _progress_rows(major: doubling.MajorOverview | None) -> tuple[Progress, ...]
         if row is None:
             out.append(Progress(label, None, None, None, None))
             continue
-        out.append(Progress(label, row["current_count"], row["target_count"], row.get("path_count"), row.get("on_track")))
+        out.append(Progress(label, row["current_count"], row["target_count"], row.get("path_count"), row.get("on_track"),
+                            bool(row.get("basis_complete", True))))
     return tuple(out)
 
 

@@ -39,7 +39,7 @@ manages, approves = user.can(entries.PERMISSION), user.can(signoff.PERMISSION)
 
 
 def show(table: pl.DataFrame) -> None:
-    st.dataframe(table.select([pl.col(c).alias(zh) for c, zh in TABLE_COLUMNS.items()]), hide_index=True,
+    st.dataframe(table.select([pl.col(c).alias(zh) for c, zh in TABLE_COLUMNS.items()]), hide_index=True, placeholder="—",
                  column_config={"年度得分": st.column_config.NumberColumn(format="%.2f")})
 
 
@@ -60,7 +60,7 @@ else:
         pl.col("note").fill_null("").alias("更正说明"), pl.col("annual_version").alias("考核办法版本"),
         pl.col("content_hash").alias("内容哈希（SHA-256）"),
         pl.when(pl.col("verified")).then(pl.lit("✅ 一致")).otherwise(pl.lit("❌ 不一致")).alias("校验")),
-        hide_index=True)
+        hide_index=True, placeholder="—")
     pid = st.selectbox("查看发布", pubs["publication_id"].to_list(), key="annual_pick")
     pub = pubs.filter(pl.col("publication_id") == pid).row(0, named=True)
     frozen = data.load(archive.load_annual_publication, pid).assessment
@@ -124,7 +124,7 @@ if recorded is not None and recorded.height:
     st.dataframe(recorded.select(pl.col("entry_id").alias("编号"), pl.col("unit_code").replace_strict(
         units, default=None).alias("单位"), pl.col("item_name").alias("事项"), pl.col("points").alias("分值"),
         pl.col("note").alias("依据"), pl.col("entered_by").alias("录入人"),
-        pl.col("withdrawn_by").fill_null("").alias("撤销记录")), hide_index=True)
+        pl.col("withdrawn_by").fill_null("").alias("撤销记录")), hide_index=True, placeholder="—")
 
 with st.form("annual_publish"):
     st.markdown("**准备发布**" + ("" if signoff.one_person() else "（经领导签批后正式发布）"))

@@ -80,7 +80,8 @@ def targets_tile(box) -> None:
             if p.share is None:
                 st.caption(f"{p.label}：未配置翻番目标或暂无数据")
                 continue
-            behind = "" if p.on_track else "，落后序时"
+            behind = ("，基期数据不完整，暂不判断序时" if not p.basis_complete
+                      else "" if p.on_track else "，落后序时")
             st.progress(min(p.share / 100, 1.0), text=f"{p.label}：{p.current}/{p.target}（{p.share:.0f}%{behind}）")
         st.page_link("pages/major_projects.py", label="查看重大项目与三个500强", icon="🏗️")
 

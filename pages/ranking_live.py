@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from analytics import metrics
 from analytics.publication import workbook
 from analytics.ranking import attribution, charts, composite, history, normalise
 from analytics.ranking.explain import explain_all
@@ -16,7 +17,7 @@ from warehouse.queries import ranking as ranking_queries
 from warehouse.queries import submissions as submission_queries
 
 ROW_PX = 35  # st.dataframe row height: tall enough to show every unit without scrolling
-SCHEMES = {"expert": "专家权重（默认）", "entropy": "熵权法（备选，仅供比较）", "critic": "CRITIC 法（备选，仅供比较）"}
+SCHEMES = {"expert": "专家权重（默认）", "entropy": "熵权法（备选，仅供比较）", "critic": "指标冲突性赋权法（备选，仅供比较）"}
 
 user = auth.require("view_ranking_live")
 sidebar_quarter = st.session_state.get("quarter")
@@ -81,8 +82,8 @@ loaded = freshness.get("last_received_at")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("参与排名单位", f"{ranked} 个")
 m2.metric("报表齐全单位", f"{complete}/{ranking.table.height} 个", help="指标期间各月报表均已收到的单位")
-m3.metric("数据截至", month_label(as_of) if as_of else "—",
-          help="指标期间内各单位报表均已收到的最近月份")
+m3.metric(metrics.DATA_CUTOFF.label, month_label(as_of) if as_of else "—",
+          help=metrics.DATA_CUTOFF.definition + "（本页限于所选季度的指标期间）")
 m4.metric("最近一次加载", f"{loaded:%Y-%m-%d %H:%M}" if loaded else "—", help="最近一次收到并入库报表的时间")
 
 overdue = status.filter(pl.col("overdue") != "").join(ranking.table.select("unit_code", "unit_name"), on="unit_code")
@@ -230,7 +231,7 @@ with tab_weights:
         pl.when(pl.col("sparse")).then(pl.lit("是（熵权法易高估）")).otherwise(pl.lit("")).alias("取值稀疏"))
     st.dataframe(alternatives, hide_index=True, column_config={
         c: st.column_config.NumberColumn(format="%.1f") for c in alternatives.columns if c.endswith("（%）")})
-    st.caption("专家权重为正式方案（指标体系配置）；熵权法和 CRITIC 法由数据离散程度计算，仅作对照，不会被静默采用。")
+    st.caption("专家权重为正式方案（指标体系配置）；熵权法和 指标冲突性赋权法由数据离散程度计算，仅作对照，不会被静默采用。")
     for note in ranking.weight_notes:
         st.caption(note)
     ranks = ranking.table.select("unit_code", pl.col("unit_name").alias("被考核单位"))

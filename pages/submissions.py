@@ -31,6 +31,7 @@ with tab_upload:
     if not user.can("upload"):
         st.info("当前账户为只读账户，不能上传报表。")
     else:
+        widgets.uploader_in_chinese()
         files = st.file_uploader(
             "选择报表文件（可多选）", type=["xlsx", "csv"], accept_multiple_files=True, key="uploads"
         )

@@ -22,6 +22,9 @@ units = progress.units
 for message in progress.messages:
     st.warning(message)
 widgets.show_figures(progress.figures)
+gap = province.gap_sentence(progress)
+if gap:
+    st.info(gap)
 
 tab_province, tab_forecast, tab_units, tab_projects = st.tabs(["全省进度", "预测与回测", "各单位任务", "项目明细"])
 
@@ -58,8 +61,7 @@ with tab_forecast:
     if ye.point_wan is None:
         st.info(f"{progress.year}年全年暂无法预测：" + "；".join(ye.messages))
     else:
-        interval = (f"{ye.level:.0%} 预测区间 {money.wan_to_yi(ye.low_wan):,}–{money.wan_to_yi(ye.high_wan):,} 亿元"
-                    if ye.low_wan is not None else "历史年度不足，无预测区间")
+        interval = province.interval_text(ye) if ye.low_wan is not None or ye.reliability else "历史年度不足，无预测区间"
         st.markdown(f"**{progress.year}年全年预测**：{money.wan_to_yi(ye.point_wan):,} 亿元（{interval}），"
                     f"依据 {len(ye.history_years)} 个完整历史年度（{'、'.join(str(y) for y in ye.history_years)}年）。")
     st.caption("方法：" + ye.definition)
@@ -80,6 +82,7 @@ with tab_forecast:
         st.caption("图：用以往完整年度回测本预测方法，按提前月数的平均绝对百分比误差（%）；红色为本次预测所处的提前期。"
                    "回测次数少时误差估计本身很不稳定。")
         widgets.show_table(bt, "backtest")
+    widgets.technical_info(user, list(progress.technical))
 
 # ----------------------------------------------------------------------------- units
 with tab_units:

@@ -60,6 +60,7 @@ def records_tab(user, quarter: str, quarter_zh: str) -> None:
         if not user.can("import_results"):
             st.info("导入核查结果需要“导入核查结果”权限（管理员）。")
         else:
+            widgets.uploader_in_chinese()
             upload = st.file_uploader("上传第三方核查机构填写后的核查清单（xlsx 或 csv）", type=["xlsx", "csv"],
                                       key="vs_results_file")
             if upload is not None and st.button("导入核查结果", type="primary", key="vs_import"):

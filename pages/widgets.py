@@ -94,3 +94,20 @@ def technical_info(user, lines: list[str]) -> None:
         return
     with st.expander("技术信息"):
         st.markdown("\n".join(f"- {plain(x)}" for x in lines))
+
+
+def uploader_in_chinese() -> None:
+    """Replace the file uploader's built-in English ('Upload', '50MB per file • XLSX, CSV', 'Drag and drop files
+    here') with Chinese, by CSS only (works offline): the built-in texts are hidden, Chinese drawn in their place."""
+    limit = st.get_option("server.maxUploadSize")
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzoneInstructions"] * {{ display: none !important; }}
+[data-testid="stFileUploaderDropzoneInstructions"]::after {{
+  content: "单个文件不超过 {limit}MB，支持 XLSX、CSV 格式"; font-size: 0.875rem; opacity: 0.7; }}
+[data-testid="stFileUploaderDropzone"] button {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzone"] button * {{ display: none !important; }}
+[data-testid="stFileUploaderDropzone"] button::after {{ content: "选择文件"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) span {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) span::after {{
+  content: "将文件拖放到此处"; font-size: 1rem; }}
+</style>""")

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from test_targets_warehouse import make_warehouse
 
-from analytics.targets import doubling, quotas, settings
+from analytics.targets import doubling, five_hundred, quotas, settings
 
 AS_OF = dt.date(2025, 3, 1)
 GROUP_USCC = "91110000MA0000001X"
@@ -79,7 +79,11 @@ def test_doubling_counts_by_tier_against_the_baseline(snap):
     major = row(o.doubling.summary, measure="10亿元以上")
     assert (major["baseline_count"], major["target_count"], major["current_count"]) == (2, 4, 3)
     assert major["progress"] == Decimal("0.7500")
-    assert major["path_count"] == Decimal("1.67") and major["on_track"] is True   # 4 × 15 / 36 months
+    assert major["path_count"] == 2   # ⌈4 × 15 / 36 months⌉: a count
+    # the baseline is only partly in the data: no verdict, said so instead of 是/否
+    assert major["on_track"] is None and major["basis_complete"] is False
+    assert major["verdict"] == doubling.INCOMPLETE_BASIS
+    assert o.doubling.summary.display()["达到序时"].to_list()[0] == "基期数据不完整"
     assert row(o.doubling.summary, measure="20亿元以上")["baseline_count"] == 1
     assert row(o.doubling.summary, measure="100亿元以上")["current_count"] == 1
     # the 2021–2023 baseline has data only for 2023: said, not hidden
@@ -170,6 +174,8 @@ def test_configured_baseline_and_a_baseline_without_data():
     d = doubling.doubling_tracker(events, [dt.date(2024, 1, 1)], AS_OF, s)
     configured = row(d.summary, measure="10亿元以上")
     assert (configured["baseline_count"], configured["target_count"], configured["baseline_source"]) == (10, 20, "配置值")
+    # a configured baseline is complete: the verdict is given (0 signed against ⌈20 × 15 / 36⌉ = 9)
+    assert configured["path_count"] == 9 and configured["verdict"] == "否" and configured["on_track"] is False
     empty = row(d.summary, measure="20亿元以上")
     assert empty["baseline_count"] is None and empty["target_count"] is None and empty["progress"] is None
     assert any(m.startswith("基期（2019-01至2019-12）仓库中没有数据") and m.endswith("：20亿元以上、50亿元以上、100亿元以上、三个500强企业")
@@ -177,8 +183,8 @@ def test_configured_baseline_and_a_baseline_without_data():
 
 
 def test_names_are_normalised_for_matching():
-    assert doubling.normalise_name("华东（上海）实业 有限公司") == doubling.normalise_name("华东(上海)实业有限公司")
-    assert doubling.normalise_name("ＡＢＣ Ltd") == "abcltd"
+    assert five_hundred.normalise_name("华东（上海）实业 有限公司") == five_hundred.normalise_name("华东(上海)实业有限公司")
+    assert five_hundred.normalise_name("ＡＢＣ Ltd") == "abcltd"
 
 
 def test_a_broken_doubling_rule_still_gives_the_page_with_a_message(snap):

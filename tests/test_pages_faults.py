@@ -92,5 +92,6 @@ def test_any_fault_in_a_page_becomes_a_chinese_notice_with_an_incident_id(tmp_pa
     assert_no_internals(at)
     [error] = [e.value for e in at.error]
     assert "本页面暂时无法计算" in error and "事件编号" in error
-    assert ("数据截至", "2025年9月") in [(m.label, m.value) for m in at.metric]
+    assert "数据截至" in [m.label for m in at.metric]        # the sidebar still stands
+    assert any("最新报送月份 2025年9月" in c.value for c in at.caption)
     assert any("/srv/secret/path" in (r.exc_text or "") for r in caplog.records)

@@ -139,12 +139,12 @@ def test_alternative_weights_are_labelled_and_ranked_by_the_engine(wh):
     assert not any("备选权重方案" in w.value for w in at.warning)
     at.radio(key="live_scheme").set_value("critic").run()
     assert not at.exception
-    assert any("备选权重方案（CRITIC 法）" in w.value and "不作为正式排名" in w.value for w in at.warning)
+    assert any("备选权重方案（指标冲突性赋权法）" in w.value and "不作为正式排名" in w.value for w in at.warning)
     expected = rank_quarter(snapshot(), QUARTER, weight_scheme="critic").table
     shown = frame_with(at, "综合得分")
     assert list(shown["被考核单位"]) == expected["unit_name"].to_list()
     assert list(shown["综合得分"]) == pytest.approx(expected["score"].to_list())
-    ranks = frame_with(at, "CRITIC 法排名")
+    ranks = frame_with(at, "指标冲突性赋权法排名")
     assert {"专家权重（配置）排名", "熵权法排名"} <= set(ranks.columns)
 
 

@@ -292,7 +292,7 @@ def test_alternative_weights_are_applied_only_when_asked_and_say_so():
     critic = rank_values(make_values(rows), cfg, "critic")
     assert critic.weight_scheme == "critic"
     assert list(critic.applied_weights.values()) == pytest.approx(critic.weights["critic"].to_list())
-    assert any("CRITIC" in n for n in critic.notes)
+    assert any("指标冲突性赋权法" in n for n in critic.notes)
 
 
 # --------------------------------------------------------------------------- robustness

@@ -249,3 +249,16 @@ def test_xlsx_is_the_table_as_shown_with_its_definitions_and_no_formulas(snap):
     evil = tables.Table("=HYPERLINK(\"x\")", pl.DataFrame({"a": ["=1+1", "+cmd", "正常"]}), (tables.Column("a", "名称"),))
     cells = [c.value for c in openpyxl.load_workbook(io.BytesIO(evil.xlsx())).active["A"]]
     assert cells[:4] == ["'=HYPERLINK(\"x\")", "名称", "'=1+1", "'+cmd"] and cells[4] == "正常"
+
+
+def test_one_sentence_says_why_the_province_and_its_units_differ(snap):
+    config = settings.load_settings(_cfg(**{"province.milestones_yi": {"2025": 100}}))
+    p = province.province_progress(snap, MARCH, config)
+    tasks = p.units.table.frame["task_wan"].drop_nulls()
+    total = tasks.sum()
+    assert total > p.target_wan          # units' tasks (last year × 1.2 each) sum above the province target
+    sentence = province.gap_sentence(p)
+    assert f"各单位下达任务合计 {money.wan_to_yi(total):,} 亿元（{tasks.len()} 个单位）" in sentence
+    assert f"高于全省年度目标 100.00 亿元（省定目标（2025年））{money.wan_to_yi(total - p.target_wan):,} 亿元" in sentence
+    assert "上年实绩×" in sentence and "全省完成率以全省目标为分母，单位完成率以各自任务为分母" in sentence
+    assert "当前全省达到序时进度" in sentence, sentence

@@ -40,7 +40,7 @@ from warehouse.store import Snapshot
 # 1.1: fixed goalposts may be the default normaliser (and a Monte-Carlo choice); results of 1.0 configs unchanged.
 ENGINE_VERSION = "ranking-engine-1.1"
 
-WEIGHT_SCHEMES = {"expert": "专家权重（配置）", "entropy": "熵权法", "critic": "CRITIC 法"}
+WEIGHT_SCHEMES = {"expert": "专家权重（配置）", "entropy": "熵权法", "critic": "指标冲突性赋权法"}
 
 TABLE_SCHEMA = {"unit_code": pl.String, "unit_name": pl.String, "score": pl.Float64, "rank": pl.Int64,
                 "rank_median": pl.Int64, "rank_q05": pl.Int64, "rank_q95": pl.Int64, "complete": pl.Boolean,

@@ -46,7 +46,7 @@ def critic_weights(Y: np.ndarray) -> np.ndarray:
     np.fill_diagonal(r, 1.0)
     c = sd * (1.0 - r).sum(0)
     if c.sum() <= 0:
-        raise RankingError("各指标均不能区分单位，无法计算 CRITIC 权重")
+        raise RankingError("各指标均不能区分单位，无法计算 指标冲突性赋权法权重")
     return c / c.sum()
 
 
@@ -78,13 +78,13 @@ def alternative_weights(values: IndicatorValues, config: IndicatorConfig) -> tup
     X = values.matrix(ids).select(ids).to_numpy().astype(float)
     rows = reference_rows(values, config) & ~np.isnan(X).any(1)
     expert = np.array([s.weight for s in specs])
-    notes = ["熵权法与 CRITIC 法基于极差标准化（已按指标方向转换）后的数值计算，而非原始值；"
+    notes = ["熵权法与 指标冲突性赋权法基于极差标准化（已按指标方向转换）后的数值计算，而非原始值；"
              f"单项权重上限 {config.max_alternative_weight:.0%}，超出部分按比例分配给其余指标。"]
     empty = [None] * len(specs)
     entropy = critic = entropy_raw = critic_raw = empty
     sparse = [False] * len(specs)
     if rows.sum() < 3:
-        notes.append(f"指标齐全的单位仅 {int(rows.sum())} 个（少于 3 个），未计算熵权和 CRITIC 权重。")
+        notes.append(f"指标齐全的单位仅 {int(rows.sum())} 个（少于 3 个），未计算熵权和 指标冲突性赋权法权重。")
     else:
         Y = _unit_interval(X[rows], specs)
         sparse = list((Y == 0).mean(0) >= 0.5)

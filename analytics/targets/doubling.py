@@ -15,135 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
 from analytics.tables import Column, Figure, Table, column, percent
+from analytics.targets.five_hundred import claims_frame
 from analytics.targets.settings import FIVE_HUNDRED_KEY, Period, Settings, default_as_of, load_settings
 from core import catalog, periods
 from warehouse.queries import targets as queries
 from warehouse.store import Source
-
-ORG_SUFFIXES = ("集团股份有限公司", "集团有限责任公司", "集团有限公司", "股份有限公司", "有限责任公司", "有限公司", "集团")
-VERIFIED, NOT_FOUND, NO_LIST = "已核实", "名录中未找到", "无对应名录"
-
-
-def normalise_name(name: str | None) -> str:
-    """Company name for matching: NFKC (full-width → half-width, （）→ ()), no whitespace, case-folded."""
-    if not name:
-        return ""
-    text = unicodedata.normalize("NFKC", name)
-    return "".join(text.split()).casefold()
-
-
-def _core(name: str) -> str:
-    """A normalised company name without its organisation-form suffix (for group matching)."""
-    for suffix in ORG_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
-
-
-def _uscc(value: str | None) -> str | None:
-    text = unicodedata.normalize("NFKC", value or "").strip().upper()
-    return text or None
-
-
-# --------------------------------------------------------------------------- 三个500强 claims
-
-class ReferenceLists:
-    """The loaded 三个500强 lists, indexed for matching by USCC, by normalised name and (group rule) by core name."""
-
-    def __init__(self, reference: pl.DataFrame, group_match: bool = False):
-        self.group_match = group_match
-        self.years: dict[str, list[int]] = {}
-        self.by_uscc: dict[tuple[str, int, str], str] = {}
-        self.by_name: dict[tuple[str, int, str], str] = {}
-        self.by_core: dict[tuple[str, int, str], str] = {}
-        for list_name, year, company, uscc in reference.select("list_name", "year", "company_name", "uscc").iter_rows():
-            norm, code = normalise_name(company), _uscc(uscc)
-            key = code or f"名称:{norm}"
-            self.years.setdefault(list_name, []).append(year)
-            if code:
-                self.by_uscc[(list_name, year, code)] = key
-            self.by_name[(list_name, year, norm)] = key
-            self.by_core[(list_name, year, _core(norm))] = key
-        self.years = {k: sorted(set(v)) for k, v in self.years.items()}
-
-    def year_for(self, list_name: str, signing_year: int) -> int | None:
-        """The list year to check a claim against: the signing year, else the latest earlier year."""
-        earlier = [y for y in self.years.get(list_name, []) if y <= signing_year]
-        return earlier[-1] if earlier else None
-
-    def match(self, list_name: str, year: int, uscc: str | None, name: str) -> str | None:
-        """The matched list entry's identity, or None."""
-        if uscc and (list_name, year, uscc) in self.by_uscc:
-            return self.by_uscc[(list_name, year, uscc)]
-        if (list_name, year, name) in self.by_name:
-            return self.by_name[(list_name, year, name)]
-        if self.group_match:  # a subsidiary: its name starts with the group's core name
-            for end in range(len(name), 1, -1):
-                hit = self.by_core.get((list_name, year, name[:end]))
-                if hit:
-                    return hit
-        return None
-
-
-def investor_keys(names: list[str], codes: list[str | None]) -> list[str]:
-    """An identity per row: its USCC; else the one USCC seen with the same normalised name; else the name."""
-    name_codes: dict[str, set[str]] = {}
-    for n, c in zip(names, codes):
-        if c:
-            name_codes.setdefault(n, set()).add(c)
-    keys = []
-    for n, c in zip(names, codes):
-        linked = name_codes.get(n, set())
-        keys.append(c or (next(iter(linked)) if len(linked) == 1 else f"名称:{n}"))
-    return keys
-
-
-def verify_claim(lists: ReferenceLists, claimed: str, signing_year: int, uscc: str | None,
-                 name: str) -> tuple[str | None, str]:
-    """Check each list named in a claim ('、'-joined): (the matched entry or None, Chinese verification text)."""
-    entry, texts = None, []
-    for list_name in claimed.split("、"):
-        used = lists.year_for(list_name, signing_year)
-        if used is None:
-            texts.append(f"{list_name}：{NO_LIST}（未载入{signing_year}年及以前的名录）")
-            continue
-        hit = lists.match(list_name, used, uscc, name)
-        entry = entry or hit
-        texts.append(f"{list_name}：{VERIFIED if hit else NOT_FOUND}（{used}年名录）")
-    return entry, "；".join(texts)
-
-
-def claims_frame(projects: pl.DataFrame, reference: pl.DataFrame, group_match: bool = False) -> pl.DataFrame:
-    """Pure: the projects claiming 三个500强 investors, each with its enterprise identity and verification.
-
-    Adds investor_key, enterprise_id, enterprise_name, verified (bool) and verification (Chinese)."""
-    claims = projects.filter(pl.col("fortune500") != catalog.NO_FIVE_HUNDRED)
-    rows = claims.select("investor_name", "investor_uscc", "fortune500", "signing_date").to_dicts()
-    names = [normalise_name(r["investor_name"]) for r in rows]
-    keys = investor_keys(names, [_uscc(r["investor_uscc"]) for r in rows])
-    lists = ReferenceLists(reference, group_match)
-    checks = [verify_claim(lists, r["fortune500"], r["signing_date"].year,
-                           None if key.startswith("名称:") else key, name)
-              for r, name, key in zip(rows, names, keys)]
-    # With group matching a subsidiary takes its group's identity, so the group counts once.
-    group_of = {key: entry for key, (entry, _) in zip(keys, checks) if entry} if group_match else {}
-    out = claims.with_columns(
-        pl.Series("investor_key", keys, pl.String),
-        pl.Series("enterprise_id", [group_of.get(k, k) for k in keys], pl.String),
-        pl.Series("verified", [entry is not None for entry, _ in checks], pl.Boolean),
-        pl.Series("verification", [text for _, text in checks], pl.String),
-    )
-    display = (out.sort("signing_date", descending=True).group_by("enterprise_id", maintain_order=True)
-               .agg(pl.col("investor_name").first().alias("enterprise_name")))
-    return out.join(display, on="enterprise_id", how="left")
-
 
 # --------------------------------------------------------------------------- doubling tracker
 
@@ -185,10 +67,11 @@ DOUBLING_COLUMNS = (
     Column("baseline_coverage", "基期数据覆盖", "%", "基期各月中仓库有报送数据的月份比例；不足100%时基期数可能偏低"),
     Column("target_count", "翻番目标", definition="基期数 × 翻番倍数（向上取整）"),
     Column("current_count", "目标期累计", definition="目标期开始至所选月份签约的项目数（企业数）"),
-    Column("path_count", "序时目标", definition="翻番目标 × 目标期已过月数 ÷ 目标期总月数"),
+    Column("path_count", "序时目标", definition="翻番目标 × 目标期已过月数 ÷ 目标期总月数（向上取整）"),
     Column("progress", "翻番进度", "%", "目标期累计 ÷ 翻番目标"),
-    Column("on_track", "达到序时", definition="目标期累计不低于序时目标"),
+    Column("verdict", "达到序时", definition="目标期累计不低于序时目标；基期数据不完整（且未配置基期实数）时不作判断"),
 )
+INCOMPLETE_BASIS = "基期数据不完整"
 BREAKDOWN_COLUMNS = (
     Column("measure", "指标"),
     Column("group", "分组"),
@@ -201,7 +84,7 @@ PATH_COLUMNS = (
     Column("month", "月份"),
     Column("measure", "指标"),
     Column("cumulative", "目标期累计"),
-    Column("path_count", "翻番路径"),
+    Column("path_count", "翻番路径", definition="翻番目标 × 目标期已过月数 ÷ 目标期总月数（向上取整）"),
 )
 
 
@@ -216,6 +99,11 @@ class Doubling:
 
 def _target(baseline: int | None, factor: Decimal) -> int | None:
     return None if baseline is None else math.ceil(Decimal(baseline) * factor)
+
+
+def _path_count(target: int | None, elapsed: int, months: int) -> int | None:
+    """The count the linear path expects after `elapsed` of `months` months (a count: rounded up)."""
+    return None if target is None else math.ceil(Decimal(target) * elapsed / months)
 
 
 def _progress(current: int, target: int | None) -> Decimal | None:
@@ -242,10 +130,11 @@ def doubling_tracker(events: pl.DataFrame, data_months: list[dt.date], as_of: dt
     if 0 < covered < b.months:
         messages.append(
             f"基期（{b.label}，共 {b.months} 个月）仓库中仅有 {covered} 个月的数据（最早 {min(have):%Y-%m}），"
-            "由仓库计算的基期数可能偏低；可由管理员在目标任务配置中填写基期实数")
+            "由仓库计算的基期数可能偏低，是否达到序时暂不判断（显示“基期数据不完整”）；可由管理员在目标任务配置中填写基期实数")
     rows, unknown, zero = [], [], []
     for m in measures:
         configured = settings.baseline_counts.get(m)
+        complete = configured is not None or covered == b.months
         if configured is not None:
             base, source = configured, "配置值"
         elif covered == 0:
@@ -257,11 +146,14 @@ def doubling_tracker(events: pl.DataFrame, data_months: list[dt.date], as_of: dt
         if base == 0:
             zero.append(m)
         current = lookup.get((m, "target"), 0)
-        path = None if target is None else (Decimal(target) * elapsed / t.months).quantize(Decimal("0.01"))
+        path = _path_count(target, elapsed, t.months)
+        on_track = None if path is None or not target or not complete else current >= path
+        verdict = (None if path is None or not target else INCOMPLETE_BASIS if not complete
+                   else "是" if on_track else "否")
         rows.append({"measure": m, "unit": units_of[m], "baseline_count": base, "baseline_source": source,
                      "baseline_coverage": coverage.quantize(Decimal("0.0001")), "target_count": target,
                      "current_count": current, "path_count": path, "progress": _progress(current, target),
-                     "on_track": None if path is None or not target else current >= path})
+                     "on_track": on_track, "basis_complete": complete, "verdict": verdict})
     if unknown:
         messages.append(f"基期（{b.label}）仓库中没有数据，且管理员未在目标任务配置中"
                         f"填写基期数，无法计算翻番目标：{'、'.join(unknown)}")
@@ -270,7 +162,8 @@ def doubling_tracker(events: pl.DataFrame, data_months: list[dt.date], as_of: dt
     summary = pl.DataFrame(rows, schema={
         "measure": pl.String, "unit": pl.String, "baseline_count": pl.Int64, "baseline_source": pl.String,
         "baseline_coverage": pl.Decimal(18, 4), "target_count": pl.Int64, "current_count": pl.Int64,
-        "path_count": pl.Decimal(18, 2), "progress": pl.Decimal(18, 4), "on_track": pl.Boolean})
+        "path_count": pl.Int64, "progress": pl.Decimal(18, 4), "on_track": pl.Boolean,
+        "basis_complete": pl.Boolean, "verdict": pl.String})
     targets_by_measure = {r["measure"]: r["target_count"] for r in rows}
     partial = ("" if covered == b.months else
                f"；基期 {b.months} 个月中仓库仅有 {covered} 个月的数据，此处基期数只含此后仍在报送的基期签约项目，可能偏低")
@@ -300,9 +193,9 @@ def _path(events: pl.DataFrame, t: Period, as_of: dt.date, targets: dict, measur
         for i, m in enumerate(months, start=1):
             cumulative += seen.get((measure, m), 0)
             rows.append({"month": m, "measure": measure, "cumulative": cumulative,
-                         "path_count": None if target is None else (Decimal(target) * i / t.months).quantize(Decimal("0.01"))})
+                         "path_count": _path_count(target, i, t.months)})
     return pl.DataFrame(rows, schema={"month": pl.Date, "measure": pl.String, "cumulative": pl.Int64,
-                                      "path_count": pl.Decimal(18, 2)})
+                                      "path_count": pl.Int64})
 
 
 def _breakdown(events: pl.DataFrame, by: str, measures: list[str], settings: Settings) -> pl.DataFrame:

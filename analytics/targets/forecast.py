@@ -16,10 +16,11 @@ import argparse
 import datetime as dt
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from statistics import fmean, stdev
 
+import numpy as np
 import polars as pl
 from scipy import stats
 
@@ -75,6 +76,8 @@ class YearEndForecast:
     log_sd: float | None             # predictive sd of ln(total / YTD), when an interval exists
     messages: tuple[str, ...]
     definition: str = DEFINITION
+    reliability: str = ""            # after `calibrate`: CHECKED, WIDENED or UNRELIABLE ("" before / no interval)
+    reliability_note: str = ""       # the Chinese reason, shown beside the interval
 
 
 def _growth_ratios(table: dict[int, dict[int, Decimal]], year: int, month: int,
@@ -243,6 +246,65 @@ def backtest(monthly: pl.DataFrame, level: float = 0.8) -> Backtest:
         .sort("horizon")
     )
     return Backtest(detail, by_horizon, level, fingerprint(monthly, level))
+
+
+# --------------------------------------------------------------------------- calibration by the back-test
+
+CHECKED, WIDENED, UNRELIABLE = "区间经回测检验", "区间按回测误差放宽", "预测不可靠"
+MIN_CHECKS = 3    # back-test intervals needed before a coverage can be called near nominal
+MIN_ERRORS = 5    # back-test errors needed before an interval can be taken from their quantiles
+SIGNIFICANCE = 0.05
+
+
+def coverage_is_near_nominal(covered: int, checks: int, level: float) -> bool:
+    """Enough checked intervals, and no evidence (one-sided binomial test at 5 %) that they cover less than `level`."""
+    return checks >= MIN_CHECKS and stats.binom.cdf(covered, checks, level) >= SIGNIFICANCE
+
+
+def calibrate(f: YearEndForecast, bt: Backtest) -> YearEndForecast:
+    """The forecast with an honest interval: the model interval when the back-test at this horizon covers near its
+    nominal level; else an interval from the empirical quantiles of the back-test's log errors at this or longer
+    horizons (never narrower than the model's); else no interval and UNRELIABLE. A forecast without a model interval,
+    or an actual year, is returned as it is."""
+    if f.point_wan is None or f.low_wan is None or f.point_wan == f.ytd_wan and f.month == 12:
+        return f
+    horizon = 12 - f.month
+    at = bt.detail.filter(pl.col("horizon") == horizon)
+    checks = at["covered"].drop_nulls()
+    covered, n = int(checks.sum()), checks.len()
+    coverage = f"回测中同一提前期的 {f.level:.0%} 区间覆盖实际 {covered}/{n} 次"
+    if coverage_is_near_nominal(covered, n, f.level):
+        return replace(f, reliability=CHECKED, reliability_note=f"{coverage}，接近名义水平")
+    errors = bt.detail.filter(pl.col("horizon") >= horizon)
+    logs = [math.log(float(a) / float(p)) for p, a in errors.select("forecast_wan", "actual_wan").iter_rows()]
+    why = f"{coverage}，" + ("低于名义水平" if n >= MIN_CHECKS else "回测次数过少，无法检验")
+    if len(logs) < MIN_ERRORS:
+        return replace(f, low_wan=None, high_wan=None, reliability=UNRELIABLE,
+                       reliability_note=f"{why}，且可用于估计误差的回测不足 {MIN_ERRORS} 次，区间不予显示，点预测仅供参考")
+    q = np.quantile(logs, [(1 - f.level) / 2, (1 + f.level) / 2], method="inverted_cdf")
+    point = float(f.point_wan)
+    low = min(float(f.low_wan), point * math.exp(min(q[0], 0.0)))
+    high = max(float(f.high_wan), point * math.exp(max(q[1], 0.0)))
+    model_half = max(math.log(float(f.high_wan) / point), math.log(point / float(f.low_wan)))
+    half = max(math.log(high / point), math.log(point / low))
+    log_sd = f.log_sd * half / model_half if f.log_sd is not None and model_half > 0 else f.log_sd
+    return replace(f, low_wan=_wan(low), high_wan=_wan(high), log_sd=log_sd,
+                   reliability=WIDENED,
+                   reliability_note=f"{why}，区间改按 {len(logs)} 次回测误差（提前 {horizon} 个月及以上）的经验分位数放宽")
+
+
+def calibrate_path(path: pl.DataFrame, model: YearEndForecast, calibrated: YearEndForecast) -> pl.DataFrame:
+    """The forecast fan made consistent with the calibrated year end: unchanged when checked, each month's bounds
+    moved by the year end's widening factors when widened (December's row is then the calibrated interval), no
+    interval when unreliable."""
+    if calibrated.reliability in ("", CHECKED) or model.low_wan is None:
+        return path
+    if calibrated.reliability == UNRELIABLE:
+        return path.with_columns(pl.lit(None, pl.Decimal(18, 4)).alias(c) for c in ("low_wan", "high_wan"))
+    down = calibrated.low_wan / model.low_wan
+    up = calibrated.high_wan / model.high_wan
+    return path.with_columns((pl.col("low_wan").cast(pl.Float64) * float(down)).round(4).cast(pl.Decimal(18, 4)),
+                             (pl.col("high_wan").cast(pl.Float64) * float(up)).round(4).cast(pl.Decimal(18, 4)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from analytics import metrics
 from analytics.tables import Column, Figure, Table, percent
 from analytics.targets.settings import Settings, StallRules, default_as_of, load_settings
 from core import catalog
@@ -108,8 +109,8 @@ FUNNEL_COLUMNS = (
     Column("producing", "已投产", "个", "状态为已投产或已填投产日期的项目"),
     Column("start_rate", "开工率", "%", "已开工 ÷ 签约项目"),
     Column("production_rate", "投产率", "%", "已投产 ÷ 签约项目"),
-    Column("funds_rate", "资金到位率", "%", "累计到位资金 ÷ 签约金额（参考：兰洽会项目约 45.59%）"),
-    Column("stalled", "停滞项目", "个", "符合任一停滞认定规则的项目"),
+    metrics.FUNDS_RATE.column(),
+    metrics.STALLED.column(),
     Column("terminated", "已终止", "个"),
 )
 
@@ -212,10 +213,10 @@ def lifecycle_overview(source: Source, as_of_month: dt.date | None = None, signi
     funnel = funnel_frame(projects, stalled)
     total = funnel.row(funnel.height - 1, named=True)
     figures = (
-        Figure("停滞项目", stalled.height, "个", "符合任一停滞认定规则的项目数（一个项目只计一次）"),
+        metrics.STALLED.figure(stalled.height),
         Figure("开工率", percent(total["start_rate"]), "%", "已开工 ÷ 签约项目（参考：兰洽会项目约 82.98%）"),
         Figure("投产率", percent(total["production_rate"]), "%", "已投产 ÷ 签约项目"),
-        Figure("资金到位率", percent(total["funds_rate"]), "%", "累计到位资金 ÷ 签约金额（参考：兰洽会项目约 45.59%）"),
+        metrics.FUNDS_RATE.figure(percent(total["funds_rate"]), note="参考：兰洽会项目约 45.59%"),
     )
     return Lifecycle(
         as_of,

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from analytics import metrics
 from analytics.tables import Column, Figure, Table, column, percent
 from analytics.targets import forecast, quotas
 from analytics.targets.settings import Settings, default_as_of, load_settings
@@ -23,7 +24,7 @@ PROVINCE_COLUMNS = (
     Column("funds_month_wan", "当月到位资金", "亿元", "全省当月到位资金（省外境内、境外资金）"),
     Column("ytd_wan", "年初至今到位资金", "亿元", "本年1月至当月累计"),
     Column("yoy", "同比增长", "%", "年初至今到位资金较上年同期的增长率"),
-    Column("calendar_progress", "序时进度", "%", "月份 m 的序时进度 = m ÷ 12"),
+    metrics.CALENDAR_PROGRESS.column(),
     Column("expected_wan", "序时目标", "亿元", "年度目标 × m ÷ 12"),
     Column("completion", "目标完成率", "%", "年初至今到位资金 ÷ 年度目标"),
     Column("ahead", "达到序时进度", definition="目标完成率不低于序时进度"),
@@ -78,6 +79,7 @@ class ProvinceProgress:
     units: UnitsProgress              # every unit against its task at the same month
     figures: tuple[Figure, ...]
     messages: tuple[str, ...]
+    technical: tuple[str, ...] = ()   # method version and data fingerprint, for the admin 技术信息 fold only
 
 
 def annual_target(totals: dict[int, dict[int, Decimal]], year: int, settings: Settings) -> tuple[Decimal | None, str]:
@@ -92,8 +94,9 @@ def annual_target(totals: dict[int, dict[int, Decimal]], year: int, settings: Se
 
 
 def province_months_frame(monthly: pl.DataFrame, as_of: dt.date, target: Decimal | None,
-                          level: float) -> pl.DataFrame:
-    """Pure: the province month by month for as_of's year through as_of, with the forecast made at each month."""
+                          level: float, bt: forecast.Backtest | None = None) -> pl.DataFrame:
+    """Pure: the province month by month for as_of's year through as_of, with the forecast made at each month
+    (its interval calibrated by the back-test `bt` when given: see forecast.calibrate)."""
     table = forecast.monthly_table(monthly)
     units = {m: n for m, n in monthly.select("month", "units_reported").iter_rows()}
     this, last = table.get(as_of.year, {}), table.get(as_of.year - 1, {})
@@ -105,6 +108,7 @@ def province_months_frame(monthly: pl.DataFrame, as_of: dt.date, target: Decimal
         if not reporting.has_own_report(month_date):  # 1—2月合报: January is shown as part of 1—2月, no row
             continue
         f = forecast.forecast_year_end(monthly, as_of.year, m, level)
+        f = forecast.calibrate(f, bt) if bt is not None else f
         full_prior = all(i in last for i in range(1, m + 1) if reporting.has_own_report(dt.date(as_of.year - 1, i, 1)))
         rows.append({
             "month": month_date, "units_reported": units.get(month_date, 0),
@@ -125,12 +129,17 @@ def province_months_frame(monthly: pl.DataFrame, as_of: dt.date, target: Decimal
 
 
 def province_path_frame(monthly: pl.DataFrame, as_of: dt.date, target: Decimal | None,
-                        level: float) -> pl.DataFrame:
+                        level: float, bt: forecast.Backtest | None = None) -> pl.DataFrame:
     """Pure: the twelve months of as_of's year: the cumulative actual through as_of, last year's cumulative,
-    the 序时目标 path and, from as_of on, the forecast of the cumulative with its interval (the fan)."""
+    the 序时目标 path and, from as_of on, the forecast of the cumulative with its interval (the fan, calibrated by
+    the back-test `bt` when given)."""
     table = forecast.monthly_table(monthly)
     this, last = table.get(as_of.year, {}), table.get(as_of.year - 1, {})
-    fan = {r["month"].month: r for r in forecast.forecast_path(monthly, as_of.year, as_of.month, level).iter_rows(named=True)}
+    path = forecast.forecast_path(monthly, as_of.year, as_of.month, level)
+    if bt is not None:
+        model = forecast.forecast_year_end(monthly, as_of.year, as_of.month, level)
+        path = forecast.calibrate_path(path, model, forecast.calibrate(model, bt))
+    fan = {r["month"].month: r for r in path.iter_rows(named=True)}
     rows, ytd, prior = [], Decimal(0), Decimal(0)
     for m in range(1, 13):
         ytd += this.get(m, Decimal(0)) if m <= as_of.month else Decimal(0)
@@ -149,10 +158,11 @@ def province_path_frame(monthly: pl.DataFrame, as_of: dt.date, target: Decimal |
                                       "forecast_high_wan": amount})
 
 
-def backtest_view(monthly: pl.DataFrame, as_of: dt.date, level: float) -> tuple[Table, Figure]:
+def backtest_view(monthly: pl.DataFrame, as_of: dt.date, level: float,
+                  bt: forecast.Backtest | None = None) -> tuple[Table, Figure]:
     """Pure: the back-test of the forecast on the complete years in `monthly` (data through as_of only), as a table
     by months ahead, and the error at the horizon of the forecast made at as_of."""
-    bt = forecast.backtest(monthly, level)
+    bt = bt or forecast.backtest(monthly, level)
     years = sorted(set(bt.detail["year"].to_list()))
     horizon = 12 - as_of.month
     label = f"回测误差（提前 {horizon} 个月）"
@@ -163,7 +173,7 @@ def backtest_view(monthly: pl.DataFrame, as_of: dt.date, level: float) -> tuple[
         return table, Figure(label, None, "%", definition, note="完整年度不足两个，暂无法回测")
     span = f"{years[0]}–{years[-1]}年" if len(years) > 1 else f"{years[0]}年"
     table = Table(f"预测方法回测（{span}，共 {bt.detail.height} 次）", bt.by_horizon, BACKTEST_COLUMNS,
-                  f"方法 {bt.method}，区间名义水平 {level:.0%}，数据指纹 {bt.fingerprint[:16]}；"
+                  f"区间名义水平 {level:.0%}；区间覆盖率明显低于名义水平时，预测区间改按回测误差放宽或不予显示；"
                   f"可回测的完整年度仅 {len(years)} 个时误差估计很不稳定，请谨慎看待")
     at = bt.by_horizon.filter(pl.col("horizon") == horizon)
     if horizon == 0 or at.is_empty():
@@ -199,6 +209,8 @@ def milestones_frame(monthly: pl.DataFrame, year_end: forecast.YearEndForecast,
                 row["actual_wan"] = year_end.ytd_wan
             if year == year_end.year and year_end.month == 12 and year_end.point_wan == year_end.ytd_wan:
                 row["status"] = "已达成" if year_end.ytd_wan >= goal else "未达成"
+            elif year_end.reliability == forecast.UNRELIABLE:
+                row.update(forecast_low_wan=None, forecast_high_wan=None, status=UNRELIABLE_VERDICT)
             elif f.point_wan is None:
                 row["status"] = "暂无法预测"
                 messages.extend(f"{year}年目标：{m}" for m in f.messages)
@@ -215,7 +227,13 @@ def milestones_frame(monthly: pl.DataFrame, year_end: forecast.YearEndForecast,
     return pl.DataFrame(rows, schema=schema), messages
 
 
-def _verdict(goal: Decimal, point: Decimal, low: Decimal | None, high: Decimal | None) -> str:
+UNRELIABLE_VERDICT = "预测不可靠，暂不判断"
+
+
+def _verdict(goal: Decimal, point: Decimal, low: Decimal | None, high: Decimal | None, reliability: str = "") -> str:
+    """The verdict of a forecast against a goal; an interval that failed its back-test decides nothing."""
+    if reliability == forecast.UNRELIABLE:
+        return UNRELIABLE_VERDICT
     if low is not None and low >= goal:
         return "预计达成（区间下限亦达到）"
     if high is not None and high < goal:
@@ -235,9 +253,11 @@ def province_progress(source: Source, as_of_month: dt.date | None = None,
     units = units_progress(unit_months, as_of, settings)
     monthly = forecast.province_monthly(unit_months)
     target, target_source = annual_target(forecast.monthly_table(monthly), as_of.year, settings)
-    frame = province_months_frame(monthly, as_of, target, settings.forecast_level)
-    year_end = forecast.forecast_year_end(monthly, as_of.year, as_of.month, settings.forecast_level)
-    backtest, backtest_error = backtest_view(monthly, as_of, settings.forecast_level)
+    bt = forecast.backtest(monthly, settings.forecast_level)
+    frame = province_months_frame(monthly, as_of, target, settings.forecast_level, bt)
+    year_end = forecast.calibrate(forecast.forecast_year_end(monthly, as_of.year, as_of.month, settings.forecast_level),
+                                  bt)
+    backtest, backtest_error = backtest_view(monthly, as_of, settings.forecast_level, bt)
     stones, stone_messages = milestones_frame(monthly, year_end, settings)
     last = frame.row(frame.height - 1, named=True)
     ahead = units.figures[0]
@@ -249,12 +269,13 @@ def province_progress(source: Source, as_of_month: dt.date | None = None,
         Figure("目标完成率", percent(last["completion"]), "%", column(PROVINCE_COLUMNS, "completion").definition,
                note=f"序时进度 {percent(last['calendar_progress'])}%"),
         Figure("全年预测", money.wan_to_yi(year_end.point_wan), "亿元", forecast.DEFINITION,
-               note=(f"{year_end.level:.0%} 预测区间 {money.wan_to_yi(year_end.low_wan)}–{money.wan_to_yi(year_end.high_wan)} 亿元"
-                     if year_end.low_wan is not None else "；".join(year_end.messages))),
+               note=interval_text(year_end)),
         ahead,
         units.figures[1],
     )
     messages = [*settings.messages, *year_end.messages, *stone_messages]
+    if year_end.reliability in (forecast.WIDENED, forecast.UNRELIABLE):
+        messages.append(f"全年预测：{year_end.reliability_note}")
     if target is None:
         messages.append(f"{as_of.year}年未配置全省目标且上年数据不完整，无法计算目标完成率")
     if last["units_reported"] < len(catalog.units()):
@@ -265,6 +286,45 @@ def province_progress(source: Source, as_of_month: dt.date | None = None,
         Table(f"{as_of.year}年全省到位资金逐月进度", frame, PROVINCE_COLUMNS),
         Table("全省到位资金目标", stones, MILESTONE_COLUMNS),
         Table(f"{as_of.year}年全省累计到位资金：实际、上年同期、序时目标与预测",
-              province_path_frame(monthly, as_of, target, settings.forecast_level), PATH_COLUMNS,
+              province_path_frame(monthly, as_of, target, settings.forecast_level, bt), PATH_COLUMNS,
               f"预测区间为 {settings.forecast_level:.0%} 预测区间"),
-        year_end, backtest, backtest_error, units, figures, tuple(messages))
+        year_end, backtest, backtest_error, units, figures, tuple(messages),
+        (f"预测方法 {bt.method}", f"回测数据指纹 {bt.fingerprint}"))
+
+
+def interval_text(f: forecast.YearEndForecast) -> str:
+    """The forecast's interval as leaders read it, with what the back-test says of it."""
+    if f.reliability == forecast.UNRELIABLE:
+        return f"{forecast.UNRELIABLE}：{f.reliability_note}"
+    if f.low_wan is None:
+        return "；".join(f.messages) or "无预测区间"
+    band = f"{f.level:.0%} 预测区间 {money.wan_to_yi(f.low_wan):,}–{money.wan_to_yi(f.high_wan):,} 亿元"
+    return f"{band}（{f.reliability}）" if f.reliability else band
+
+
+def gap_sentence(p: ProvinceProgress) -> str | None:
+    """One sentence on why the province and its units can stand differently against 序时进度: the units' dispatched
+    tasks do not add up to the province target (both numbers, and why)."""
+    frame = p.units.table.frame
+    tasks = frame.filter(pl.col("task_wan").is_not_null())
+    if p.target_wan is None or tasks.is_empty():
+        return None
+    total = tasks["task_wan"].sum()
+    diff = total - p.target_wan
+    relation = (f"高于全省年度目标 {money.wan_to_yi(p.target_wan):,} 亿元（{p.target_source}）"
+                f"{money.wan_to_yi(diff):,} 亿元" if diff > 0 else
+                f"低于全省年度目标 {money.wan_to_yi(p.target_wan):,} 亿元（{p.target_source}）"
+                f"{money.wan_to_yi(-diff):,} 亿元" if diff < 0 else
+                f"与全省年度目标 {money.wan_to_yi(p.target_wan):,} 亿元相等")
+    sources = sorted(set(tasks["task_source"].to_list()))
+    why = ("各单位任务按各自上年实绩×下达系数或协商任务逐一确定（任务来源：" + "、".join(sources)
+           + "），与全省目标分别确定，合计并不等于全省目标"
+           if diff else "各单位任务与全省目标分别确定")
+    rated = frame.filter(pl.col("completion").is_not_null())
+    behind = int((~rated["ahead"]).sum())
+    last = p.months.frame.row(p.months.frame.height - 1, named=True)
+    standing = ("全省达到序时进度" if last["ahead"] else "全省未达到序时进度") if last["ahead"] is not None else ""
+    both = (f"。当前{standing}，而 {rated.height} 个单位中 {behind} 个未达到，差别即由此而来"
+            if standing and behind else "")
+    return (f"各单位下达任务合计 {money.wan_to_yi(total):,} 亿元（{tasks.height} 个单位），{relation}：{why}；"
+            f"全省完成率以全省目标为分母，单位完成率以各自任务为分母{both}。")

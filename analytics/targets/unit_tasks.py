@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from analytics import metrics
 from analytics.tables import Column, Figure, Table
 from analytics.targets import quotas
 from analytics.targets.settings import Settings, default_as_of, load_settings
@@ -40,8 +41,8 @@ UNIT_COLUMNS = (
     Column("task_wan", "年度任务", "亿元", "单位下达的到位资金年度任务：配置了协商任务的取配置数，否则为上年实绩×下达系数"),
     Column("task_source", "任务来源"),
     Column("ytd_wan", "年初至今到位资金", "亿元", "本年1月至所选月份各月到位资金之和（省外境内、境外资金，取各月最新版本）"),
-    Column("completion", "任务完成率", "%", "年初至今到位资金 ÷ 年度任务"),
-    Column("calendar_progress", "序时进度", "%", "所选月份 m 的序时进度 = m ÷ 12"),
+    metrics.TASK_COMPLETION.column(),
+    metrics.CALENDAR_PROGRESS.column(),
     Column("ahead", "达到序时进度", definition="任务完成率不低于序时进度"),
     Column("gap_calendar_wan", "距序时进度差额", "亿元", "年度任务×m÷12 − 年初至今到位资金，已达到的为 0"),
     Column("gap_task_wan", "距全年任务差额", "亿元", "年度任务 − 年初至今到位资金，已完成的为 0"),

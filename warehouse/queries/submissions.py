@@ -10,7 +10,8 @@ from warehouse.store import Snapshot
 
 
 def data_freshness(snapshot: Snapshot) -> dict:
-    """数据截至: the latest month reported, how many units reported it, and the last receipt time."""
+    """The latest month reported, how many units reported it, 数据截至 (complete_month: the latest month every unit
+    has reported) and the last receipt time."""
     df = store.frame(
         snapshot,
         """
@@ -18,6 +19,8 @@ def data_freshness(snapshot: Snapshot) -> dict:
                (SELECT count(DISTINCT unit_code) FROM current_submission
                  WHERE month = (SELECT max(month) FROM current_submission)) AS units_reported,
                (SELECT count(*) FROM units) AS units_total,
+               (SELECT max(month) FROM (SELECT month FROM current_submission GROUP BY month
+                 HAVING count(DISTINCT unit_code) >= (SELECT count(*) FROM units))) AS complete_month,
                (SELECT max(received_at) FROM submission_versions) AS last_received_at
         """,
     )
