@@ -57,6 +57,8 @@ RULE_ZH = {
     "funds_before_start": "未开工项目大额到位资金",
     "token_funds": "零星资金维持在建",
     "source_region_mismatch": "省内登记企业填报为省外资金",
+    "source_local_investor": "省内企业（无省外集团标识）填报为省外资金",
+    "stalled_long_not_started": "远超停滞期限仍填报未开工",
     "source_changed": "资金来源中途改变",
     "threshold_raised": "投资额中途调过10亿元门槛",
     "threshold_edge": "投资额略高于10亿元门槛",

@@ -30,7 +30,8 @@ def listed_parent(investor: str, stems: list[str]) -> str | None:
 _PUNCT = r"[\s\p{P}\p{S}]"
 
 
-def _place_pattern() -> str:
+def place_pattern() -> str:
+    """Regex alternation of Gansu place names (province, units, their aliases and counties), longest first."""
     names = {"甘肃省", "甘肃"}
     for u in catalog.units():
         names.update((u.name, *u.aliases, *u.counties))
@@ -41,7 +42,7 @@ def name_key(col: str) -> pl.Expr:
     """Project name without punctuation, place names and a trailing 项目: copies differ mostly there."""
     return (
         pl.col(col).str.replace_all(_PUNCT, "")
-        .str.replace_all(_place_pattern(), "")
+        .str.replace_all(place_pattern(), "")
         .str.replace(r"项目$", "")
     )
 
