@@ -50,6 +50,7 @@ RULE_ZH = {
     "similar_project_same_investor": "同一投资方名称相近项目",
     "repeat_signing": "疑似重复签约",
     "repeat_signing_original": "被重复签约的原项目",
+    "repeat_signing_close": "疑似重复签约（金额相近）",
     "duplicate_across_units_original": "被跨单位重复填报的原项目",
     "similar_deal": "同一投资方金额相近的相似项目",
     "similar_deal_original": "被疑似重复填报的原项目",

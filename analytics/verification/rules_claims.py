@@ -69,18 +69,17 @@ def threshold_signals(ctx: RuleContext) -> pl.DataFrame:
                 pl.format("{}年{}月起计划总投资由 {} 万元调为 {} 万元（签约金额 {} → {} 万元），跨过 10亿元 统计门槛，请核实调整依据",
                           pl.col("month").dt.year(), pl.col("month").dt.month(), pl.col("prev_p").round(0),
                           pl.col("planned").round(0), pl.col("prev_s").round(0), pl.col("signed").round(0)))]
-    # 签约金额 (what the count uses) or 计划总投资 within `band` above the threshold
-    pop = ctx.population.with_columns(
-        planned_f=pl.col("planned_investment_wan").cast(pl.Float64)).with_columns(
-        amount=pl.when(pl.col("signed_f").is_between(t, t * (1 + band))).then(pl.col("signed_f"))
-        .otherwise(pl.col("planned_f")))
-    above = pop.filter(pl.col("amount").is_between(t, t * (1 + band)))
-    below = pop.filter(pl.max_horizontal("planned_f", "signed_f").is_between(t * (1 - band), t, closed="left")).height
+    # 签约金额 (what the count uses) within `band` above the threshold
+    pop = ctx.population.with_columns(planned_f=pl.col("planned_investment_wan").cast(pl.Float64),
+                                      amount=pl.col("signed_f"))
+    # strictly above: a contract of exactly 10亿元 is an ordinary round figure
+    above = pop.filter(pl.col("amount").is_between(t, t * (1 + band), closed="right"))
+    below = pop.filter(pl.col("amount").is_between(t * (1 - band), t, closed="left")).height
     lopsided = (above.height + 1) / (below + 1)
     if lopsided > 1:
         sev = ctx.severity["threshold_edge"] * min(1.0, (lopsided - 1) / 2)
         out.append(emit(above, "consistency", "threshold_edge", pl.lit(sev),
-                        pl.format("计划总投资 {} 万元，仅略高于 10亿元 统计门槛（全省高于门槛 {}% 以内的项目 {} 个，低于门槛同样幅度的 {} 个）",
+                        pl.format("签约金额 {} 万元，仅略高于 10亿元 统计门槛（全省高于门槛 {}% 以内的项目 {} 个，低于门槛同样幅度的 {} 个）",
                                   pl.col("amount").round(0), pl.lit(round(band * 100)), pl.lit(above.height),
                                   pl.lit(below))))
     return pl.concat(out)

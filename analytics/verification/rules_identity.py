@@ -225,7 +225,7 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
                                     other_label(me, other)),
     )
     for deal, code, text in ((same_deal, "repeat_signing", "签约金额相同或各月到位资金一一对应"),
-                             (~same_deal, "similar_deal", "签约金额相近")):
+                             (~same_deal, "repeat_signing_close", "签约金额相差不超过10%")):
         out += _later_and_first(
             pairs.filter(~cross & similar & close & deal), code, pl.lit(sev[code]),
             "repeat_signing_original", sev["repeat_signing_original"],
