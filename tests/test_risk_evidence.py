@@ -70,6 +70,27 @@ def plant(b: Builder) -> None:
     b.project("620400", "TOK", "2025-01", [12.1, 5.3, 8.8, 3.2, 9.9, 6.1, 4.4, 7.7, 2.5], signed=200000)
     b.project("620400", "TOKX", "2025-01", [12.1, 5.3, 8.8, 3.2, 9.9, 6.1, 4.4, 7.7, 2.5], signed=1500,
               planned=1800)
+    # 省外 money claimed by a company registered in Gansu whose name carries no outside-group marker; look-alike:
+    # an outside group's Gansu subsidiary (group name first, （甘肃） after it)
+    for pid, investor, k in (("LOC", "甘肃方岳实业有限公司", 1), ("LOCX", "中国癸岳集团（甘肃）实业有限公司", 2)):
+        b.project("620400", pid, "2025-01", [44.1, 0, 52.3, 0, 61.7, 0, 38.2, 0, 47.9], investor=investor,
+                  uscc=f"91620100MA5FXXXX2{k}", fund_source="省外境内", signed=12000 + k * 3000, planned=16000,
+                  name=f"{('', '方岳新材料', '癸岳物流园')[k]}项目")
+    # 签约额 just above the 10亿 threshold with 计划总投资 barely above it (nothing just below in the province)
+    b.project("620500", "EDGE", "2025-01", [310.5, 0, 280.2, 0, 260.7, 0, 240.3, 0, 230.1], signed=100600,
+              planned=101800)
+    # not started for more than twice the stall rule, token money still reported; look-alike: just past the rule
+    for pid, signed_on, k in (("LONG", dt.date(2023, 1, 16), 1), ("LONGX", dt.date(2024, 5, 20), 2)):
+        b.project("621000", pid, "2025-01", [0, 3.5, 0, 0, 6.2, 0, 0, 4.8, 0], status="已签约未开工", signed=20000 * k,
+                  planned=30000 * k, signing_date=signed_on, investor=f"子{k}能源有限公司",
+                  name=f"{('', '子一光伏电站', '子二储能基地')[k]}项目")
+    # the same investor re-signing a deal in the same unit at +7 % under a new id, eight months later; look-alike
+    # TPL2 (a template project of the same group in another unit) stays below decisive strength
+    for pid, signed, on, start in (("RES1", 42000, dt.date(2024, 9, 10), "2024-10"),
+                                   ("RES2", 44940, dt.date(2025, 5, 12), "2025-06")):
+        b.project("620100", pid, start, [80.5, 0, 72.1, 0][: 4 if pid == "RES2" else 9] + [0] * (5 if pid == "RES1" else 0),
+                  investor="壬材料科技有限公司", uscc="91440300MA5FXXXX31", name="兰州新区壬材料科技产业园项目",
+                  signed=signed, signing_date=on)
     # one decisive fact on an otherwise ordinary project: a 500强 claim the year's list does not support
     b.project("620500", "F500", "2025-01", [144.4, 0, 133.3, 0, 122.2, 0, 111.1, 0, 99.9], fortune500="世界500强",
               signed=3000, planned=3600)
@@ -100,6 +121,9 @@ def strongest(result, pid: str, code: str) -> float:
     ("SRC", "BIG", "source_changed"),
     ("THR", "BIG", "threshold_raised"),
     ("TOK", "TOKX", "token_funds"),
+    ("LOC", "LOCX", "source_local_investor"),
+    ("LONG", "LONGX", "stalled_long_not_started"),
+    ("RES2", "TPL2", "repeat_signing_close"),
 ])
 def test_rule_fires_strongly_on_the_pattern_and_not_on_its_look_alike(result, planted, lookalike, code):
     assert strongest(result, planted, code) >= STRONG
@@ -138,3 +162,11 @@ def test_a_signal_on_most_projects_says_almost_nothing():
     evidence = dict(weighed.group_by("code").agg(pl.col("evidence").max()).iter_rows())
     assert evidence["everywhere"] < 0.05 and evidence["rare"] == pytest.approx(0.9)
     assert [scoring.strength_zh(e) for e in (0.9, 0.45, 0.1)] == ["强证据", "中等证据", "弱证据"]
+
+
+def test_an_amount_just_above_the_threshold_is_flagged_by_how_lopsided_the_province_is(result):
+    """threshold_edge's strength is the province's pile-up just above 10亿 against just below it (this small
+    test province has some honest amounts on both sides, so it is not strong here)."""
+    assert strongest(result, "EDGE", "threshold_edge") > 0
+    assert "threshold_edge" not in hits(result, "BIG")["code"].to_list()
+    assert "threshold_edge" not in hits(result, "RTX")["code"].to_list()   # exactly 10亿元: a round contract

@@ -85,7 +85,7 @@ PLANTED = {
     ("620500", "RS1"): "repeat_signing_original",
     ("620100", "NM1"): "duplicate_name_across_units",
     ("621000", "NM2"): "duplicate_name_across_units",
-    ("620400", "NOSTART"): "stalled_not_started",
+    ("620400", "NOSTART"): "stalled_long_not_started",  # signed 2+ years ago: far beyond the stall rule
     ("620500", "NOMONEY"): "stalled_no_money",
     ("621000", "LOWFUND"): "stalled_low_funds",
     ("620100", "STOPPED"): "stalled_no_money",

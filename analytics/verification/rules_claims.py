@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from analytics.verification.rules_identity import place_pattern
 from analytics.verification.signals import KEY, RuleContext, emit, signals
 
 OUTSIDE = ("省外境内", "境外")
@@ -19,9 +20,21 @@ def source_signals(ctx: RuleContext) -> pl.DataFrame:
     pop = ctx.population
     region = pop.filter(pl.col("fund_source").is_in(OUTSIDE)
                         & (pl.col("investor_uscc").str.strip_chars().str.slice(2, 2) == GANSU_REGION))
-    out = [emit(region, "duplication", "source_region_mismatch", pl.lit(ctx.severity["source_region_mismatch"]),
-                pl.format("资金来源填报为{}，但投资方（{}）的统一社会信用代码显示其在甘肃省内登记，请核实资金是否来自省外",
-                          pl.col("fund_source"), pl.col("investor_name")))]
+    # An outside group's Gansu company usually says so in its name: the group's name first and the Gansu place
+    # after it (中国某某（甘肃）…, 济南某某兰州…), or 分公司. Without such a marker — a company named after a Gansu
+    # place, or after nothing — the 省外/境外 claim contradicts its own registration: strong, decisive.
+    places = place_pattern()
+    rest = pl.col("investor_name").str.replace_all(r"[\s\p{P}]", "").str.replace(f"^(?:{places})+", "")
+    marker = rest.str.contains(places) | rest.str.contains("分公司") | rest.str.starts_with("中国")
+    region = region.with_columns(local=~marker.fill_null(False))
+    out = []
+    for local, code, text in (
+        (True, "source_local_investor", "资金来源填报为{}，但投资方（{}）的统一社会信用代码显示其在甘肃省内登记，名称也不含省外集团"
+                                        "或分支机构标识，资金来源与登记地相互矛盾，请核实资金是否来自省外"),
+        (False, "source_region_mismatch", "资金来源填报为{}，但投资方（{}）的统一社会信用代码显示其在甘肃省内登记，请核实资金是否来自省外"),
+    ):
+        out.append(emit(region.filter(pl.col("local") == local), "duplication", code, pl.lit(ctx.severity[code]),
+                        pl.format(text, pl.col("fund_source"), pl.col("investor_name"))))
     changes = (
         ctx.pop_history.select("pk", "month", "fund_source", "investor_name")
         .with_columns(prev=pl.when(pl.col("pk") == pl.col("pk").shift(1)).then(pl.col("fund_source").shift(1)))
@@ -56,15 +69,17 @@ def threshold_signals(ctx: RuleContext) -> pl.DataFrame:
                 pl.format("{}年{}月起计划总投资由 {} 万元调为 {} 万元（签约金额 {} → {} 万元），跨过 10亿元 统计门槛，请核实调整依据",
                           pl.col("month").dt.year(), pl.col("month").dt.month(), pl.col("prev_p").round(0),
                           pl.col("planned").round(0), pl.col("prev_s").round(0), pl.col("signed").round(0)))]
-    pop = ctx.population.with_columns(amount=pl.max_horizontal(pl.col("planned_investment_wan").cast(pl.Float64),
-                                                               pl.col("signed_f")))
-    above = pop.filter(pl.col("amount").is_between(t, t * (1 + band), closed="left"))
+    # 签约金额 (what the count uses) within `band` above the threshold
+    pop = ctx.population.with_columns(planned_f=pl.col("planned_investment_wan").cast(pl.Float64),
+                                      amount=pl.col("signed_f"))
+    # strictly above: a contract of exactly 10亿元 is an ordinary round figure
+    above = pop.filter(pl.col("amount").is_between(t, t * (1 + band), closed="right"))
     below = pop.filter(pl.col("amount").is_between(t * (1 - band), t, closed="left")).height
     lopsided = (above.height + 1) / (below + 1)
     if lopsided > 1:
-        sev = ctx.severity["threshold_edge"] * min(1.0, (lopsided - 1) / 3)
+        sev = ctx.severity["threshold_edge"] * min(1.0, (lopsided - 1) / 2)
         out.append(emit(above, "consistency", "threshold_edge", pl.lit(sev),
-                        pl.format("计划总投资 {} 万元，仅略高于 10亿元 统计门槛（全省高于门槛 {}% 以内的项目 {} 个，低于门槛同样幅度的 {} 个）",
+                        pl.format("签约金额 {} 万元，仅略高于 10亿元 统计门槛（全省高于门槛 {}% 以内的项目 {} 个，低于门槛同样幅度的 {} 个）",
                                   pl.col("amount").round(0), pl.lit(round(band * 100)), pl.lit(above.height),
                                   pl.lit(below))))
     return pl.concat(out)

@@ -30,7 +30,8 @@ def listed_parent(investor: str, stems: list[str]) -> str | None:
 _PUNCT = r"[\s\p{P}\p{S}]"
 
 
-def _place_pattern() -> str:
+def place_pattern() -> str:
+    """Regex alternation of Gansu place names (province, units, their aliases and counties), longest first."""
     names = {"甘肃省", "甘肃"}
     for u in catalog.units():
         names.update((u.name, *u.aliases, *u.counties))
@@ -41,7 +42,7 @@ def name_key(col: str) -> pl.Expr:
     """Project name without punctuation, place names and a trailing 项目: copies differ mostly there."""
     return (
         pl.col(col).str.replace_all(_PUNCT, "")
-        .str.replace_all(_place_pattern(), "")
+        .str.replace_all(place_pattern(), "")
         .str.replace(r"项目$", "")
     )
 
@@ -224,7 +225,7 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
                                     other_label(me, other)),
     )
     for deal, code, text in ((same_deal, "repeat_signing", "签约金额相同或各月到位资金一一对应"),
-                             (~same_deal, "similar_deal", "签约金额相近")):
+                             (~same_deal, "repeat_signing_close", "签约金额相差不超过10%")):
         out += _later_and_first(
             pairs.filter(~cross & similar & close & deal), code, pl.lit(sev[code]),
             "repeat_signing_original", sev["repeat_signing_original"],

@@ -24,17 +24,33 @@ def lifecycle_signals(ctx: RuleContext) -> pl.DataFrame:
     unit_last = ctx.population.group_by("unit_code").agg(pl.col("month").max().alias("unit_last_month"))
     projects = ctx.population.join(states, on="pk").join(unit_last, on="unit_code")
     hits = lifecycle.stall_rule_hits(projects, load_settings().stall).filter(
-        pl.col("rule_code").is_in(list(STALL_CODES)))
+        pl.col("rule_code").is_in(list(STALL_CODES))).join(
+        ctx.population.select(*KEY, "funds_cum_wan"), on=KEY, how="left")
     sev, full = ctx.severity, ctx.settings["no_money_full_months"]
+    # Far beyond the stall rule (from `long_stall_factor` times its months, full strength at twice them) a
+    # 已签约未开工 status is no longer a plausible report: a dead project kept on the books (decisive, stronger
+    # when money is still reported on it).
+    n = load_settings().stall.not_started_months
+    lo = ctx.settings["long_stall_factor"]
+    ramp = ((pl.col("months_stuck") / n - lo) / (2 - lo)).clip(0.0, 1.0)
+    long_stall = (pl.col("rule_code") == "not_started") & (pl.col("months_stuck") >= lo * n)
+    money = pl.when(pl.col("funds_cum_wan").cast(pl.Float64) > 0).then(1.0).otherwise(0.7)
     severity = (
-        pl.when(pl.col("rule_code") == "no_money")
+        pl.when(long_stall).then(sev["stalled_long_not_started"] * pl.max_horizontal(ramp, pl.lit(0.1)) * money)
+        .when(pl.col("rule_code") == "no_money")
         .then(sev["stalled_no_money"] * (pl.col("months_stuck") / full).clip(upper_bound=1.0))
         .when(pl.col("rule_code") == "not_started").then(pl.lit(sev["stalled_not_started"]))
         .otherwise(pl.lit(sev["stalled_low_funds"]))
     )
     return hits.sort(KEY).select(
-        *KEY, family=pl.lit("lifecycle"), code=pl.col("rule_code").replace_strict(STALL_CODES),
-        severity=severity.cast(pl.Float64), reason=pl.format("{}：{}", pl.col("rule"), pl.col("detail")),
+        *KEY, family=pl.lit("lifecycle"),
+        code=pl.when(long_stall).then(pl.lit("stalled_long_not_started"))
+        .otherwise(pl.col("rule_code").replace_strict(STALL_CODES)),
+        severity=severity.cast(pl.Float64),
+        reason=pl.when(long_stall).then(pl.format(
+            "{}：{}，已远超停滞认定期限，仍填报为已签约未开工（累计到位资金 {} 万元），请核实项目是否仍在推进",
+            pl.col("rule"), pl.col("detail"), pl.col("funds_cum_wan").cast(pl.Float64).round(2)))
+        .otherwise(pl.format("{}：{}", pl.col("rule"), pl.col("detail"))),
     )
 
 

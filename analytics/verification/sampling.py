@@ -143,13 +143,15 @@ class Design:
     certainty_largest: int
     min_per_unit: int
     min_probability_share: float
+    certainty_rule_cap: float = 1.0
 
     @classmethod
     def from_config(cls, size: int, seed: int, lam: float | None = None, **overrides) -> "Design":
         cfg = scoring.sampling_config()["design"]
         d = cls(size=size, seed=seed, lam=cfg["lambda"] if lam is None else lam,
                 certainty_share=cfg["certainty_share"], certainty_largest=cfg["certainty_largest"],
-                min_per_unit=cfg["min_per_unit"], min_probability_share=cfg["min_probability_share"])
+                min_per_unit=cfg["min_per_unit"], min_probability_share=cfg["min_probability_share"],
+                certainty_rule_cap=cfg["certainty_rule_cap"])
         return replace(d, **overrides)
 
     @classmethod
@@ -213,15 +215,20 @@ def data_hash(projects: pl.DataFrame) -> str:
 
 
 def _certainty(projects: pl.DataFrame, design: Design, n_c: int) -> pl.DataFrame:
-    """Largest projects first (if configured), then the highest risk; ties broken by unit and project."""
+    """Largest projects first (if configured), then the highest risk; ties broken by unit and project. No
+    single rule leads (is the strongest reason of) more than `certainty_rule_cap` of the stratum, so that
+    decisive evidence of many kinds is examined; the projects passed over stay in the probability frame."""
     largest = (
         projects.sort(["signed_amount_wan", "unit_code", "project_id"], descending=[True, False, False])
         .head(min(design.certainty_largest, n_c))
         .with_columns(certainty_by=pl.lit("amount"))
     )
+    cap = max(1, math.ceil(design.certainty_rule_cap * n_c))
     by_risk = (
         projects.join(largest.select(KEY), on=KEY, how="anti")
         .sort(["risk_score", "unit_code", "project_id"], descending=[True, False, False])
+        .filter(pl.col("reason_codes").list.first().is_null()
+                | (pl.int_range(pl.len()).over(pl.col("reason_codes").list.first()) < cap))
         .head(n_c - largest.height)
         .with_columns(certainty_by=pl.lit("risk"))
     )
@@ -301,7 +308,8 @@ def draw(projects: pl.DataFrame, quarter: str, design: Design, weights: dict[str
     cfg = scoring.sampling_config()
     params = {
         "size": design.size, "lambda": design.lam, "certainty_share": design.certainty_share,
-        "certainty_largest": design.certainty_largest, "min_per_unit": design.min_per_unit,
+        "certainty_largest": design.certainty_largest,
+        "certainty_rule_cap": design.certainty_rule_cap, "min_per_unit": design.min_per_unit,
         "min_probability_share": design.min_probability_share, "units": len(units),
         "weights": weights or scoring.prior_weights(),
         "history_months": history_months or cfg["risk"]["history_months"],

@@ -56,6 +56,7 @@ class _Design(Strict):
     certainty_largest: int = Field(title="按金额必抽的项目数 certainty_largest", ge=0)
     min_probability_share: Share = Field(title="概率层最低占比 min_probability_share")
     min_per_unit: int = Field(title="每单位最少抽样数 min_per_unit", ge=0)
+    certainty_rule_cap: Annotated[float, Field(gt=0, le=1)] = Field(title="确定层单一规则占比上限 certainty_rule_cap")
 
 
 class _Sizes(Strict):
