@@ -109,7 +109,7 @@ def population(n_units=5, per_unit=200, seed=0) -> pl.DataFrame:
 
 def test_two_strata_design():
     pop = population()
-    s = draw(pop, "2025Q3", Design.from_config(50, seed=1, lam=0.8, min_per_unit=3))
+    s = draw(pop, "2025Q3", Design.from_config(50, seed=1, lam=0.8, min_per_unit=3, certainty_rule_cap=1.0))
     items = s.items
     assert items.height == 50 and items.select("unit_code", "project_id").n_unique() == 50
     cert = items.filter(pl.col("stratum") == "certainty")
@@ -125,6 +125,18 @@ def test_two_strata_design():
     assert strata["drawn"].sum() == prob.height
     assert strata["population"].sum() == pop.height - cert.height
     assert all(r.startswith(("确定层", "概率层")) for r in items["selection_reason"])
+
+
+def test_no_single_rule_fills_the_certainty_stratum():
+    pop = population()
+    capped = draw(pop, "2025Q3", Design.from_config(50, seed=1, lam=0.8, certainty_rule_cap=0.25)).items
+    cert = capped.filter(pl.col("stratum") == "certainty")
+    leading = cert.filter(pl.col("reason_codes").list.len() > 0)["reason_codes"].list.first()
+    assert leading.value_counts()["count"].max() <= -(-0.25 * cert.height // 1)
+    uncapped = draw(pop, "2025Q3", Design.from_config(50, seed=1, lam=0.8, certainty_rule_cap=1.0)).items
+    uncapped_cert = uncapped.filter(pl.col("stratum") == "certainty")
+    assert uncapped_cert.height == cert.height  # the stratum keeps its size: others take the places
+    assert uncapped_cert["reason_codes"].list.first().value_counts()["count"].max() > -(-0.25 * cert.height // 1)
 
 
 def test_same_seed_same_sample_other_seed_other_draw():
