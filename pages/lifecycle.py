@@ -26,7 +26,7 @@ for message in overview.messages:
     st.warning(message)
 widgets.show_figures(overview.figures)
 
-tab_funnel, tab_stalled, tab_drill = st.tabs(["全周期漏斗", "停滞项目", "项目明细与逐月记录"])
+tab_funnel, tab_stalled, tab_drill = st.tabs(["全周期漏斗", "停滞项目", "项目明细与逐月记录"], key="lifecycle_tabs")
 
 # ----------------------------------------------------------------------------- funnel
 with tab_funnel:

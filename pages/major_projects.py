@@ -25,7 +25,7 @@ widgets.show_figures(overview.figures, per_row=3)
 
 measures = tracker.summary.frame["measure"].to_list() if tracker.summary.frame.height else []
 tab_doubling, tab_breakdown, tab_new, tab_five, tab_drill = st.tabs(
-    ["翻番进度", "按单位与产业链", "新签约项目", "三个500强企业", "项目明细"])
+    ["翻番进度", "按单位与产业链", "新签约项目", "三个500强企业", "项目明细"], key="major_projects_tabs")
 
 # ----------------------------------------------------------------------------- doubling
 with tab_doubling:

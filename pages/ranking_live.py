@@ -155,7 +155,7 @@ with st.expander("指标方向与计算公式"):
         st.caption(note)
 
 tab_robust, tab_map, tab_unit, tab_weights, tab_pairs = st.tabs(
-    ["排名稳健性", "得分地图", "单位详情", "权重方案比较", "不可逆转的先后"])
+    ["排名稳健性", "得分地图", "单位详情", "权重方案比较", "不可逆转的先后"], key="ranking_live_tabs")
 
 with tab_robust:
     st.plotly_chart(charts.rank_interval_figure(ranking), key="live_interval")

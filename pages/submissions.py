@@ -24,7 +24,7 @@ st.caption(
     "上传后先校验、再确认入库；同一单位同一月份再次报送即形成新版本并取代旧版本，所有版本均保留。"
 )
 
-tab_upload, tab_matrix, tab_history = st.tabs(["上传与校验", "报送完整性", "报送历史与版本"])
+tab_upload, tab_matrix, tab_history = st.tabs(["上传与校验", "报送完整性", "报送历史与版本"], key="submissions_tabs")
 
 # ----------------------------------------------------------------------------- upload
 with tab_upload:

@@ -26,7 +26,7 @@ gap = province.gap_sentence(progress)
 if gap:
     st.info(gap)
 
-tab_province, tab_forecast, tab_units, tab_projects = st.tabs(["全省进度", "预测与回测", "各单位任务", "项目明细"])
+tab_province, tab_forecast, tab_units, tab_projects = st.tabs(["全省进度", "预测与回测", "各单位任务", "项目明细"], key="targets_tabs")
 
 # ----------------------------------------------------------------------------- province
 with tab_province:

@@ -44,7 +44,7 @@ view = data.load(own_unit.unit_view, unit_code, as_of)
 for message in view.messages:
     st.warning(message)
 
-tab_task, tab_counties, tab_stalled, tab_ranks = st.tabs(["任务与序时进度", "所辖县区", "停滞项目", "排名历程"])
+tab_task, tab_counties, tab_stalled, tab_ranks = st.tabs(["任务与序时进度", "所辖县区", "停滞项目", "排名历程"], key="unit_progress_tabs")
 
 with tab_task:
     row = view.task.frame.row(0, named=True)

@@ -49,7 +49,7 @@ if user.can("manage_accounts"):
                     "- 样本量：AICPA 属性抽样与金额单位抽样公式（与 jfa 相同）。")
 
 tab_overview, tab_benford, tab_projects, tab_sample, tab_records = st.tabs(
-    ["风险概览", "本福特检验", "风险项目", "抽样", "抽样记录与核查结果"])
+    ["风险概览", "本福特检验", "风险项目", "抽样", "抽样记录与核查结果"], key="verification_tabs")
 
 # ---------------------------------------------------------------------------- risk overview
 with tab_overview:

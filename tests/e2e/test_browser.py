@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, shot
+from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -31,7 +31,7 @@ READY = {
 
 
 def open_page(page, title: str) -> None:
-    page.locator("[data-testid='stSidebar']").get_by_role("link", name=title).click()
+    page.locator("[data-testid='stSidebar']").get_by_role("link", name=title, exact=True).click()
     page.get_by_role("heading", name=re.compile(title)).first.wait_for(timeout=60_000)
     page.get_by_text(re.compile(READY[title])).first.wait_for(timeout=180_000)
     wait_idle(page)
@@ -56,6 +56,7 @@ def grid_cells(page, index: int = 0) -> list[str]:
 
 def menu_items(page) -> list[str]:
     page.get_by_text("退出登录").wait_for(timeout=60_000)
+    page.locator("[data-testid='stSidebarNavLink']").first.wait_for(timeout=60_000)
     return page.locator("[data-testid='stSidebar']").get_by_role("link").all_inner_texts()
 
 
@@ -157,10 +158,7 @@ def test_draw_a_sample_and_download_the_work_list(login, tmp_path, demo_env):
     open_page(page, "抽样核查")
     page.get_by_role("tab", name="抽样", exact=True).click()
     page.get_by_role("button", name="抽取并记录样本").click()
-    try:
-        page.get_by_text(re.compile("已记录样本|未重复记录")).first.wait_for(timeout=180_000)
-    finally:
-        page.screenshot(path=str(ARTIFACTS / "sample-drawn.png"), full_page=True)
+    page.get_by_text(re.compile("已记录样本|未重复记录")).first.wait_for(timeout=180_000)
     wait_idle(page)
     assert_no_exception(page)
     shot(page, "sample-drawn")
