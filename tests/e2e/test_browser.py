@@ -113,7 +113,7 @@ def test_live_ranking_table_equals_warehouse(login, demo_env):
 
     page.get_by_role("tab", name=re.compile("得分地图")).click()
     page.locator(".js-plotly-plot .textpoint").first.wait_for(timeout=60_000)  # SVG labels: no WebGL, no tiles
-    labels = page.locator(".js-plotly-plot .textpoint").all_inner_texts()
+    labels = page.locator(".js-plotly-plot .textpoint").all_text_contents()
     assert any("酒泉市" in t for t in labels) and any("陇南市" in t for t in labels)
     shot(page, "ranking-map")
 
