@@ -28,7 +28,8 @@ from warehouse.queries import targets as target_queries
 from warehouse.store import Snapshot
 
 PRAISE, INTERVIEW = "通报表扬", "约谈"
-SCHEMA = {"unit_code": pl.String, "unit_name": pl.String, "rule": pl.String, "history": pl.String}
+SCHEMA = {"unit_code": pl.String, "unit_name": pl.String, "rule_id": pl.String, "rule": pl.String,
+          "history": pl.String}
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class OfficeLists:
     praise: pl.DataFrame         # SCHEMA
     interview: pl.DataFrame      # SCHEMA (a unit fired by two rules appears twice, once per rule)
     rules: tuple[str, ...]       # the rules in force, in words
+    config: OfficeConfig
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
@@ -54,7 +56,7 @@ def praise_entries(quarter: str, table: pl.DataFrame | None, top: int) -> pl.Dat
         return _frame([])
     label = periods.quarter_zh(quarter)
     rule = f"季度综合排名前{top}位（含并列）"
-    return _frame([{"unit_code": r["unit_code"], "unit_name": r["unit_name"], "rule": rule,
+    return _frame([{"unit_code": r["unit_code"], "unit_name": r["unit_name"], "rule_id": "praise", "rule": rule,
                     "history": f"{label}第{r['rank']}名（综合得分{r['score']:.2f}分）"}
                    for r in _ranked(table).filter(pl.col("rank") <= top).iter_rows(named=True)])
 
@@ -81,7 +83,8 @@ def last_place_entries(tables: list[tuple[str, pl.DataFrame | None]], quarters: 
     for code in sorted(always):
         history = "；".join(f"{periods.quarter_zh(q)}第{r['rank']}名（共{n}个单位排名，末位）"
                             for q, r, n in (x[code] for x in lasts))
-        rows.append({"unit_code": code, "unit_name": lasts[-1][code][1]["unit_name"], "rule": rule,
+        rows.append({"unit_code": code, "unit_name": lasts[-1][code][1]["unit_name"], "rule_id": "last_place",
+                     "rule": rule,
                      "history": history})
     return _frame(rows)
 
@@ -112,7 +115,7 @@ def behind_entries(frames: list[tuple[dt.date, pl.DataFrame]], points: Decimal, 
                          f"{_points(r['calendar_progress'])}%，落后{_points(r['calendar_progress'] - r['completion'])}"
                          "个百分点")
         out.append({"unit_code": code, "unit_name": run[-1][1].filter(pl.col("unit_code") == code)["unit_name"][0],
-                    "rule": rule, "history": "；".join(parts)})
+                    "rule_id": "behind", "rule": rule, "history": "；".join(parts)})
     return _frame(out)
 
 
@@ -166,4 +169,4 @@ def office_lists(snapshot: Snapshot, quarter: str, cfg: OfficeConfig | None = No
             frames = [(m, unit_progress_frame(unit_months, m, settings)[0]) for m in months]
             interview.append(behind_entries(frames, i.behind_points, i.behind_months))
     return OfficeLists(quarter, current is not None, praise_entries(quarter, current, cfg.praise.top),
-                       pl.concat(interview), rules_text(cfg))
+                       pl.concat(interview), rules_text(cfg), cfg)
