@@ -24,6 +24,7 @@ EVENTS: dict[str, str] = {
     "annual_entry": "录入年度考核事项",
     "supervision_dispatch": "派发督办清单",
     "supervision_answer": "答复督办",
+    "deduction": "核减到位资金",
     "import_results": "导入核查结果",
     "user_add": "新增账户",
     "user_disable": "停用账户",
