@@ -16,6 +16,7 @@ from analytics.ranking.composite import rank_quarter
 from analytics.targets.unit_tasks import units_vs_tasks
 from analytics.verification import deductions as kd
 from core.roles import User
+from tests.test_pages_verification import small  # noqa: F401 (fixture)
 from tests.test_ranking_warehouse import JIAYUGUAN, LANZHOU, HandWarehouse, fill, small_config
 from warehouse import accounts, store
 
@@ -98,3 +99,27 @@ def test_bad_deductions_are_refused_and_nothing_is_written(wh):
     with pytest.raises(kd.DeductionRefused, match="已核减"):
         kd.record_deduction(wh, "S-2025Q3", LANZHOU, f"{LANZHOU}-1", ADMIN)
     assert count(wh) == 1
+
+
+def test_admin_records_a_deduction_in_the_app(small):  # noqa: F811 - the fixture from test_pages_verification
+    from analytics.verification import results, sampling
+    from analytics.verification.sampling import Design
+    from tests.test_pages_verification import QUARTER, button, filled, render
+
+    s = sampling.record_draw(small, QUARTER, Design.from_sizes(8, 4, 5), "admin")
+    bad = s.items.filter(pl.col("stratum") == "probability")["project_id"][:1].to_list()
+    results.import_results(small, filled(s, bad), "admin", name="核查结果.xlsx")
+    at = render("admin", small)
+    assert not at.exception and "尚无核减记录。" in [i.value for i in at.info]
+    next(t for t in at.text_input if t.key == "kd_amount").input("999999999")
+    button(at, "核减").click()
+    at.run()
+    assert any("大于报送的累计到位资金" in e.value for e in at.error)
+    next(t for t in at.text_input if t.key == "kd_amount").input("")
+    button(at, "核减").click()
+    at.run()
+    assert not at.exception and any(m.value.startswith("已核减（K-") for m in at.success)
+    listed = kd.deduction_table(store.current_snapshot(small))
+    assert listed["project_id"].to_list() == bad
+    leader = render("leader", small)
+    assert not [b for b in leader.button if b.label == "核减"]          # reads, cannot record

@@ -79,3 +79,9 @@ def deduction_table(snapshot) -> pl.DataFrame:
     """Every 核减 with its verification record (报送 / 核实 / 核减, month, who, when)."""
     return queries.deductions(snapshot).with_columns(
         unit_name=pl.col("unit_code").map_elements(catalog.unit_name, return_dtype=pl.String))
+
+
+def candidate_table(snapshot) -> pl.DataFrame:
+    """存在差异 records that have no 核减 yet."""
+    return queries.candidates(snapshot).with_columns(
+        unit_name=pl.col("unit_code").map_elements(catalog.unit_name, return_dtype=pl.String))

@@ -13,3 +13,14 @@ def deductions(source: Source) -> pl.DataFrame:
         FROM funds_deductions d
         LEFT JOIN verification_results r USING (sample_id, unit_code, project_id)
         ORDER BY d.recorded_at, d.deduction_id""")
+
+
+def candidates(source: Source) -> pl.DataFrame:
+    """Verification records with a discrepancy (存在差异) that have no 核减 yet."""
+    return store.frame(source, """
+        SELECT r.sample_id, r.quarter, r.unit_code, r.project_id, r.reported_amount_wan, r.verified_amount_wan, r.note
+        FROM verification_results r
+        WHERE r.outcome = '存在差异' AND NOT EXISTS (
+            SELECT 1 FROM funds_deductions d
+            WHERE d.sample_id = r.sample_id AND d.unit_code = r.unit_code AND d.project_id = r.project_id)
+        ORDER BY r.quarter, r.sample_id, r.unit_code, r.project_id""")
