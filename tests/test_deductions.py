@@ -60,6 +60,8 @@ def test_deduction_corrects_every_figure_and_keeps_the_original_and_earlier_publ
     bulletin = monthly_bulletin(now, SEPT, cfg).table.filter(pl.col("unit_code") == LANZHOU)
     assert bulletin["funds_month_yi"][0] == bulletin_before["funds_month_yi"][0] - Decimal("0.20")   # 2000 万元
     assert bulletin["funds_ytd_yi"][0] == bulletin_before["funds_ytd_yi"][0] - Decimal("0.20")
+    assert "到位资金已按抽样核查结果核减（兰州市0.20亿元）" in monthly_bulletin(now, SEPT, cfg).notes[-1]
+    assert not any("核减" in n for n in monthly_bulletin(published, SEPT, cfg).notes)
     scores = rank_quarter(now, "2025Q3", cfg).table.sort("unit_code")["score"]
     assert not scores.equals(scores_before)                                                          # the ranking
     row = store.frame(now, "SELECT funds_month_wan, funds_cum_wan, reported_funds_month_wan, reported_funds_cum_wan, "

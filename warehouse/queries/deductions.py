@@ -24,3 +24,11 @@ def candidates(source: Source) -> pl.DataFrame:
             SELECT 1 FROM funds_deductions d
             WHERE d.sample_id = r.sample_id AND d.unit_code = r.unit_code AND d.project_id = r.project_id)
         ORDER BY r.quarter, r.sample_id, r.unit_code, r.project_id""")
+
+
+def unit_month_deductions(source: Source, units: list[str], first_month, last_month) -> pl.DataFrame:
+    """(unit_code, month, deduction_wan) of the counted 核减 in [first_month, last_month] (mart_unit_month)."""
+    return store.frame(source, """
+        SELECT unit_code, month, deduction_wan FROM mart_unit_month
+        WHERE deduction_wan <> 0 AND month BETWEEN $first AND $last AND list_contains($units, unit_code)
+        ORDER BY unit_code, month""", {"first": first_month, "last": last_month, "units": units})
