@@ -13,12 +13,14 @@ from analytics.publication import signoff
 from analytics.publication.archive import load_publication, publish, verify_publication
 from analytics.publication.monthly import monthly_bulletin
 from analytics.ranking.composite import rank_quarter
+from analytics.targets.lifecycle import project_history
 from analytics.targets.unit_tasks import units_vs_tasks
 from analytics.verification import deductions as kd
 from core.roles import User
 from tests.test_pages_verification import small  # noqa: F401 (fixture)
 from tests.test_ranking_warehouse import JIAYUGUAN, LANZHOU, HandWarehouse, fill, small_config
 from warehouse import accounts, store
+from warehouse.queries import sampling as sampling_queries
 
 ADMIN = User("admin", "管理员甲", "admin")
 SEPT = dt.date(2025, 9, 1)
@@ -71,6 +73,10 @@ def test_deduction_corrects_every_figure_and_keeps_the_original_and_earlier_publ
     mart = store.frame(now, "SELECT funds_month_wan, reported_funds_month_wan, deduction_wan FROM mart_unit_month "
                             "WHERE unit_code = ? AND month = ?", [LANZHOU, SEPT]).row(0)
     assert mart == (Decimal(1200 - 2000), Decimal(1200), Decimal(2000))
+    trail = project_history(now, LANZHOU, f"{LANZHOU}-1").frame.filter(pl.col("month") == SEPT)   # as submitted
+    assert trail.select("funds_month_wan", "funds_cum_wan", "deduction_wan").row(0) == (900, 8100, 2000)
+    reported = sampling_queries.project_history(now, SEPT, SEPT).filter(pl.col("project_id") == f"{LANZHOU}-1")
+    assert reported["funds_cum_wan"][0] == 8100                        # the risk rules see what was reported
     listed = kd.deduction_table(now).row(0, named=True)
     assert (listed["deduction_id"], listed["sample_id"], listed["outcome"]) == (kid, "S-2025Q3", "存在差异")
     # the earlier publication: identical and still verifies
