@@ -79,3 +79,17 @@ def test_dispatch_answer_and_every_answer_a_new_row(wh, monkeypatch):
 def test_nothing_to_dispatch_is_refused_in_chinese(wh):
     with pytest.raises(sv.SupervisionRefused, match="没有符合停滞认定规则的项目"):
         sv.dispatch(wh, dt.date(2024, 1, 1), ADMIN)
+
+
+def test_the_internal_monthly_document_reports_the_answers_and_the_overdue(wh, monkeypatch):
+    from analytics.documents.monthly import supervision_sentences
+
+    assert supervision_sentences(store.current_snapshot(wh)) == []          # nothing dispatched: no sentence
+    sv.dispatch(wh, SEPT, ADMIN)
+    sv.answer(wh, f"{LANZHOU}-2", "已复工", "10月18日已复工建设", dt.date(2025, 10, 18), REPORTER)
+    monkeypatch.setenv("DASHBOARD_TODAY", "2025-11-05")
+    [sentence] = supervision_sentences(store.current_snapshot(wh))
+    assert sentence.text == ("督办的停滞项目6个，已答复1个（已复工1个），逾期未答复5个（兰州市、嘉峪关市、兰州新区），"
+                             "请抓紧答复。")
+    assert {f.key: int(f.value) for f in sentence.facts} == {
+        "supervision_total": 6, "supervision_answered": 1, "supervision:已复工": 1, "supervision_overdue": 5}
