@@ -32,6 +32,9 @@ PERMISSIONS: dict[str, str] = {
     "view_work_queue": "查看本月工作清单",
     "view_unit_status": "查看本单位报送状态",
     "view_own_unit": "查看本单位工作进展",
+    "view_supervision": "查看督办",
+    "supervise": "派发督办",
+    "answer_supervision": "答复督办",
 }
 
 

@@ -3,8 +3,10 @@ behind any count and to one project's month-by-month history."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 
+from analytics.office import supervision
 from analytics.tables import Table
 from analytics.targets import lifecycle
 from core import catalog
@@ -69,6 +71,13 @@ with tab_stalled:
         st.success("没有符合停滞认定规则的项目。")
     else:
         widgets.show_table(overview.stalled, "stalled")
+    answers = data.load(supervision.latest_answers)
+    if answers is not None and answers.height:
+        st.markdown("**督办答复**（各项目最新一次答复，详见“停滞项目督办”页面）")
+        st.dataframe(answers.select(pl.col("unit_name").alias("单位"), pl.col("project_id").alias("项目编号"),
+                                    pl.col("answer").alias("答复"), pl.col("note").alias("说明"),
+                                    pl.col("answer_date").alias("日期"), pl.col("answered_by").alias("答复人")),
+                     hide_index=True)
 
 # ----------------------------------------------------------------------------- drill-down
 with tab_drill:

@@ -29,9 +29,11 @@ PAGES = [
     ("pages/monthly_bulletin.py", "月度通报", "📰", "view_ranking_live"),
     ("pages/publication.py", "季度排名发布", "📢", "view_ranking_published"),
     ("pages/annual.py", "年度考核", "🏅", "view_ranking_published"),
+    ("pages/office_lists.py", "表扬与约谈", "🎖️", "view_overview"),
     ("pages/targets.py", "目标进度", "🎯", "view_targets"),
     ("pages/major_projects.py", "重大项目与三个500强", "🏗️", "view_targets"),
     ("pages/lifecycle.py", "项目全周期", "🔄", "view_targets"),
+    ("pages/supervision.py", "停滞项目督办", "📌", "view_supervision"),
     ("pages/verification.py", "抽样核查", "🔍", "view_verification"),
     ("pages/levels.py", "县区与产业链", "🗺️", "view_targets"),
 ]

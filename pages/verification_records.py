@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics.verification import results, sampling, worklist
 from analytics.verification.sampling import STRATUM_ZH
-from pages import data, widgets
+from pages import data, deduction_panel, widgets
 from warehouse import accounts
 
 XLSX = widgets.XLSX
@@ -56,6 +56,7 @@ def records_tab(user, quarter: str, quarter_zh: str) -> None:
         sample_id = st.selectbox("选择样本", ids, key="vs_sample")
         work_list_downloads(data.load(sampling.load_sample, sample_id), "vs_records")
 
+        deduction_panel.panel(user)
         st.subheader("核查结果导入")
         if not user.can("import_results"):
             st.info("导入核查结果需要“导入核查结果”权限（管理员）。")

@@ -31,6 +31,7 @@ from analytics.documents.build import render
 from analytics.documents.monthly import monthly_document
 from analytics.documents.quarterly import quarterly_document
 from analytics.documents.settings import DEFAULT_PATH, DocumentConfigError, parse_document_settings
+from analytics.office.settings import load_office_config
 from analytics.publication import signoff
 from analytics.publication.archive import publish
 from analytics.ranking.attribution import attribute_quarter
@@ -155,8 +156,10 @@ class Warehouse:
             "discrepancies": lambda: self.findings("outcome = '存在差异'"),
             "unverifiable": lambda: self.findings("outcome = '无法核实'"),
             "stalled": lambda: self.stalled(scope),
-            "praise_top": lambda: Decimal(1),
-            "interview_bottom": lambda: Decimal(1),
+            "praise_top": lambda: Decimal(load_office_config().praise.top),           # config/office.toml rules
+            "interview_last_quarters": lambda: Decimal(load_office_config().interview.last_place_quarters),
+            "interview_behind_months": lambda: Decimal(load_office_config().interview.behind_months),
+            "interview_behind_points": lambda: load_office_config().interview.behind_points.normalize(),
         }
         return Decimal(simple[key]())
 
@@ -325,6 +328,7 @@ def test_quarterly_uses_the_frozen_ranking_or_says_preview(hand, snap):
     assert [n[:3] for n in names] == [r["unit_name"][:3] for r in ranking.table.iter_rows(named=True)]
     text = "\n".join(docx_lines(render(doc, "docx")))
     assert "予以通报表扬" in text and "约谈" in text
+    assert "按照“季度综合排名前3位（含并列）”的规则" in text     # fed by config/office.toml, not a fixed count
     assert_clean(text)
     no_praise = settings(**{"praise_top = 1": "praise_top = 0", "interview_bottom = 1": "interview_bottom = 0"})
     plain = quarterly_document(now, "2025Q3", no_praise, version="public", number=3, date=DATE, config=cfg)

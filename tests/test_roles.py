@@ -8,14 +8,16 @@ from core.roles import User
 # a reporter uploads and sees their own unit's submissions and the PUBLISHED rankings only.
 # Issue 14: every role may open 本单位工作进展 (view_own_unit; a bound account only for its own unit), and the
 # 市州领导 reads one unit: its progress, its submissions and the published rankings; no upload.
-# Issue 12: a leader also approves (签批) publications an administrator prepared (two-person sign-off).
+# Issue 12: a leader also approves (签批) publications an administrator prepared (two-person sign-off); 督办: the
+# admin dispatches stalled-project lists, a reporter answers for their unit, leaders read.
 READ_ALL = {"view_ranking_live", "view_ranking_published", "view_targets", "view_verification",
             "view_submissions_all", "view_submissions_own", "view_own_unit"}
 EXPECTED = {
-    "leader": READ_ALL | {"view_overview", "approve_publication"},
+    "leader": READ_ALL | {"view_overview", "approve_publication", "view_supervision"},
     "admin": READ_ALL | {"upload", "draw_sample", "import_results", "publish", "manage_accounts", "view_overview",
-                         "view_work_queue"},
-    "reporter": {"view_ranking_published", "view_submissions_own", "upload", "view_unit_status", "view_own_unit"},
+                         "view_work_queue", "view_supervision", "supervise"},
+    "reporter": {"view_ranking_published", "view_submissions_own", "upload", "view_unit_status", "view_own_unit",
+                 "view_supervision", "answer_supervision"},
     "unit_leader": {"view_ranking_published", "view_submissions_own", "view_own_unit", "view_unit_status"},
 }
 BOUND = {"reporter", "unit_leader"}

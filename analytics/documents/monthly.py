@@ -4,15 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
+
 from analytics.documents import narrative
 from analytics.documents.common import POLICY, Body, cell_int, cell_pct, cell_points, cell_yi, document, text
 from analytics.documents.facts import MonthFacts, month_facts
-from analytics.documents.model import INTERNAL, PROVINCE, Attachment, Document, round_1
+from analytics.documents.model import INTERNAL, PROVINCE, Attachment, Document, Sentence, Writer, round_1
 from analytics.documents.settings import DocumentSettings
+from analytics.office import supervision
 from analytics.ranking.indicator_config import IndicatorConfig, load_indicator_config
 from analytics.targets.settings import Settings, load_settings
-from core import money
+from core import catalog, money
 from warehouse.store import Snapshot
+
+
+def supervision_sentences(snapshot: Snapshot) -> list[Sentence]:
+    """督办 of stalled projects (analytics/office/supervision.py): the units' answers so far and the overdue ones."""
+    lists = supervision.status_table(snapshot)
+    if lists.is_empty():
+        return []
+    w = Writer()
+    answered = lists.filter(pl.col("answer").is_not_null())
+    by_answer = "、".join(f"{a}{w.count(f'supervision:{a}', PROVINCE, answered.filter(pl.col('answer') == a).height)}个"
+                          for a in supervision.ANSWERS if answered.filter(pl.col("answer") == a).height)
+    late = lists.filter(pl.col("state") == "逾期未答复")
+    text_ = (f"督办的停滞项目{w.count('supervision_total', PROVINCE, lists.height)}个，"
+             f"已答复{w.count('supervision_answered', PROVINCE, answered.height)}个" + (f"（{by_answer}）" if by_answer else ""))
+    if late.height:
+        units = "、".join(u.name for u in catalog.units() if u.code in set(late["unit_code"]))  # official order
+        text_ += f"，逾期未答复{w.count('supervision_overdue', PROVINCE, late.height)}个（{units}），请抓紧答复"
+    return [w.done(text_ + "。")]
 
 
 def _funds_table(f: MonthFacts) -> Attachment:
@@ -100,7 +121,8 @@ def monthly_document(snapshot: Snapshot, month: dt.date, settings: DocumentSetti
         elif section == "five_hundred":
             body.section("引进三个500强企业情况", narrative.five_hundred(f, internal))
         elif section == "lifecycle":
-            body.section("项目开工投产情况", narrative.lifecycle(f, internal))
+            body.section("项目开工投产情况", narrative.lifecycle(f, internal)
+                         + (supervision_sentences(snapshot) if internal else []))
         elif section == "lists":
             body.section("红黑榜", narrative.lists(f, config.black_gap))
         elif section == "verification" and internal:

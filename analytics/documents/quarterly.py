@@ -11,6 +11,7 @@ import polars as pl
 from analytics.documents.common import POLICY, Body, cell_int, document, text, top_and_bottom
 from analytics.documents.model import INTERNAL, PROVINCE, Attachment, Document, Fact, Sentence, Writer
 from analytics.documents.settings import DocumentSettings
+from analytics.office.lists import OfficeLists, office_lists
 from analytics.publication import signoff
 from analytics.publication.archive import Publication, load_publication
 from analytics.ranking.attribution import Attribution, attribute_change
@@ -117,14 +118,30 @@ def verification_sentences(snapshot: Snapshot, quarters: list[str], label: str) 
                    "相关扣分已计入综合得分。")], v
 
 
-def praise_and_interview(w: Writer, section: str, ranked: list[dict], n: int) -> Sentence:
-    if section == "praise":
-        chosen = ranked[:n]
-        return w.done(f"拟对综合排名前{w.count('praise_top', PROVINCE, len(chosen))}位的{_names(chosen)}"
-                      "予以通报表扬（待领导小组审定）。")
-    chosen = ranked[-n:]
-    return w.done(f"拟对综合排名后{w.count('interview_bottom', PROVINCE, len(chosen))}位的{_names(chosen)}"
-                  "主要负责同志进行约谈（待领导小组审定）。")
+def _rule_words(w: Writer, rule_id: str, office: OfficeLists) -> str:
+    """The rule in words, each configured threshold recorded as a figure (config/office.toml)."""
+    i = office.config.interview
+    if rule_id == "praise":
+        return f"季度综合排名前{w.count('praise_top', PROVINCE, office.config.praise.top)}位（含并列）"
+    if rule_id == "last_place":
+        return f"连续{w.count('interview_last_quarters', PROVINCE, i.last_place_quarters)}个季度综合排名末位"
+    return (f"连续{w.count('interview_behind_months', PROVINCE, i.behind_months)}个月任务完成率落后序时进度超过"
+            f"{w.plain('interview_behind_points', PROVINCE, i.behind_points)}个百分点")
+
+
+def praise_and_interview(section: str, office: OfficeLists) -> list[Sentence]:
+    """The 表扬 or 约谈 lines from the office's rules (config/office.toml), one sentence per rule that fired."""
+    frame = office.praise if section == "praise" else office.interview
+    if not office.published and section == "praise":
+        return [Sentence("综合排名经审定发布后，按规则确定拟通报表扬的单位。")]
+    if frame.is_empty():
+        return [Sentence("本季度无单位符合通报表扬规则。" if section == "praise" else "本季度无单位触发约谈规则。")]
+    out = []
+    for (rule_id,), rows in frame.group_by("rule_id", maintain_order=True):
+        w = Writer()
+        out.append(w.done(f"按照“{_rule_words(w, rule_id, office)}”的规则，拟对{'、'.join(rows['unit_name'])}" + (
+            "予以通报表扬（待领导小组审定）。" if section == "praise" else "主要负责同志进行约谈（待领导小组审定）。")))
+    return out
 
 
 def quarterly_document(snapshot: Snapshot, quarter: str, settings: DocumentSettings, *, version: str,
@@ -144,6 +161,7 @@ def quarterly_document(snapshot: Snapshot, quarter: str, settings: DocumentSetti
     if not qr.published:
         body.add(text("本通报所列排名为预览结果，尚未经审定发布，仅供研究参考，不得对外引用；正式排名以发布结果为准。"))
     ranked = list(r.table.filter(pl.col("ranked")).sort("rank").iter_rows(named=True))
+    office = None
     for section in k.sections:
         if section == "ranking":
             cutoff = f"（数据截至{r.data_cutoff.year}年{r.data_cutoff.month}月{r.data_cutoff.day}日）" if r.data_cutoff else ""
@@ -158,9 +176,9 @@ def quarterly_document(snapshot: Snapshot, quarter: str, settings: DocumentSetti
                 body.section("名次变化情况", *([explanation(x, attribution.items, version == INTERNAL, counts)]
                                                 for x in rows))
         elif section in ("praise", "interview"):
-            n = k.praise_top if section == "praise" else k.interview_bottom
-            if n and len(ranked) > 2 * n:
-                body.section("表扬" if section == "praise" else "约谈", [praise_and_interview(Writer(), section, ranked, n)])
+            if k.praise_top if section == "praise" else k.interview_bottom:  # 0 in documents.toml: no section
+                office = office or office_lists(snapshot, quarter, group_id=qr.config.group().id)
+                body.section("表扬" if section == "praise" else "约谈", praise_and_interview(section, office))
         elif section == "verification" and version == INTERNAL:
             sentences, _ = verification_sentences(snapshot, [quarter], label)
             body.section("抽样核查发现的问题", sentences)

@@ -14,6 +14,7 @@ from analytics.ranking.formulas import funds_progress
 from analytics.ranking.indicator_config import IndicatorConfig, load_indicator_config
 from core import catalog, periods, spreadsheet
 from core.money import wan_to_yi
+from warehouse.queries import deductions as deduction_queries
 from warehouse.queries import ranking as q
 from warehouse.store import Snapshot
 
@@ -46,6 +47,16 @@ class MonthlyBulletin:
     black: tuple[str, ...]
     data_cutoff: dt.datetime | None
     notes: tuple[str, ...]
+
+
+def _deduction_notes(snapshot: Snapshot, units: list[str], month: dt.date) -> tuple[str, ...]:
+    """核减 booked this year up to `month` (analytics/verification/deductions.py): already netted in the figures."""
+    d = deduction_queries.unit_month_deductions(snapshot, units, dt.date(month.year, 1, 1), month)
+    if d.is_empty():
+        return ()
+    per_unit = d.group_by("unit_code", maintain_order=True).agg(pl.col("deduction_wan").sum())
+    parts = "、".join(f"{catalog.unit_name(u)}{wan_to_yi(Decimal(w))}亿元" for u, w in per_unit.iter_rows())
+    return (f"到位资金已按抽样核查结果核减（{parts}），表中为核减后的数；原报送数保留可查。",)
 
 
 def monthly_bulletin(snapshot: Snapshot, month: dt.date, config: IndicatorConfig | None = None,
@@ -84,7 +95,7 @@ def monthly_bulletin(snapshot: Snapshot, month: dt.date, config: IndicatorConfig
     total_base = sum(bases, Decimal(0)) if all(b is not None for b in bases) else None
     notes = (f"序时进度 {month.month}/12 = {schedule:.1f}%；红榜为完成进度达到或超过序时进度的前 {config.red_top} 个单位，"
              f"黑榜为落后序时进度超过 {config.black_gap * 100:g} 个百分点的单位。",
-             "金额由万元精确汇总后折算为亿元（保留两位小数）。")
+             "金额由万元精确汇总后折算为亿元（保留两位小数）。", *_deduction_notes(snapshot, units, month))
     table = pl.DataFrame(rows, schema=MONTHLY_SCHEMA)
     return MonthlyBulletin(
         month=month, group_name=group.name, table=table,

@@ -268,6 +268,7 @@ HISTORY_COLUMNS = (
     Column("production_date", "投产日期"),
     Column("funds_month_wan", "本月到位资金", "万元", "报表填报值，与报送文件一致"),
     Column("funds_cum_wan", "累计到位资金", "万元", "报表填报值，与报送文件一致"),
+    Column("deduction_wan", "核减", "万元", "经抽样核查核减、计入该月的到位资金（统计数据按核减后计算；填报值不变）"),
     Column("signed_amount_wan", "签约金额", "万元"),
     Column("planned_investment_wan", "计划总投资", "万元"),
     Column("fortune500", "三个500强类别"),

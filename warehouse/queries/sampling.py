@@ -15,13 +15,14 @@ from warehouse.store import Source
 
 def project_history(source: Source, first_month: dt.date, last_month: dt.date) -> pl.DataFrame:
     """Current-version project rows of every month in [first_month, last_month], unordered (the caller sorts:
-    at a million rows sorting in polars is much cheaper than ORDER BY plus the transfer)."""
+    at a million rows sorting in polars is much cheaper than ORDER BY plus the transfer). Amounts as reported
+    (before any 核减): the risk rules and the firm's work list look at what the unit reported."""
     return store.frame(
         source,
         """
         SELECT unit_code, month, project_id, project_name, chain, investor_name, investor_uscc, fortune500,
                fund_source, signing_date, signed_amount_wan, planned_investment_wan, status, start_date,
-               funds_month_wan, funds_cum_wan
+               reported_funds_month_wan AS funds_month_wan, reported_funds_cum_wan AS funds_cum_wan
         FROM fact_project_month
         WHERE month BETWEEN ? AND ?
         """,
@@ -31,10 +32,11 @@ def project_history(source: Source, first_month: dt.date, last_month: dt.date) -
 
 def monthly_funds(source: Source, first_month: dt.date, last_month: dt.date) -> pl.DataFrame:
     """unit_code, month, funds_month_wan of the current-version project rows in [first_month, last_month]:
-    the amounts the digit tests look at (a slim read of what `project_history` returns)."""
+    the amounts the digit tests look at, as reported (a slim read of what `project_history` returns)."""
     return store.frame(
         source,
-        "SELECT unit_code, month, funds_month_wan FROM fact_project_month WHERE month BETWEEN ? AND ?",
+        "SELECT unit_code, month, reported_funds_month_wan AS funds_month_wan FROM fact_project_month "
+        "WHERE month BETWEEN ? AND ?",
         [first_month, last_month],
     )
 

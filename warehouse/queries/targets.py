@@ -55,7 +55,8 @@ def project_months(source: Source, unit_code: str, project_id: str) -> pl.DataFr
     """One project's monthly rows (current versions), oldest first: the trail behind any of its figures."""
     return store.frame(source, """
         SELECT month, version, row_no, project_name, status, start_date, production_date,
-               funds_month_wan, funds_cum_wan, signed_amount_wan, planned_investment_wan, fortune500
+               reported_funds_month_wan AS funds_month_wan, reported_funds_cum_wan AS funds_cum_wan, deduction_wan,
+               signed_amount_wan, planned_investment_wan, fortune500
         FROM fact_project_month WHERE unit_code = ? AND project_id = ? ORDER BY month""", [unit_code, project_id])
 
 
