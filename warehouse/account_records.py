@@ -27,6 +27,7 @@ EVENTS: dict[str, str] = {
     "user_disable": "停用账户",
     "user_enable": "启用账户",
     "password_reset": "重置密码",
+    "integrity_failure": "发布核验未通过",
 }
 
 @dataclass(frozen=True)
