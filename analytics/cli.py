@@ -234,7 +234,7 @@ def _publish(args, config) -> int:
                   incomplete_reason=args.incomplete_reason)
     waiting = not out.duplicate and not signoff.one_person()
     if not out.duplicate:
-        accounts.audit("publish", args.by, f"命令行{'准备' if waiting else '发布'} {quarter_zh(ranking.quarter)}"
+        accounts.audit_cli("publish", args.by, f"命令行{'准备' if waiting else '发布'} {quarter_zh(ranking.quarter)}"
                        f"（{ranking.group_name}）排名：编号 {out.publication_id}，内容哈希 {out.content_hash}",
                        warehouse=args.warehouse)
     if args.json:

@@ -6,7 +6,6 @@ not run. A failure is recorded in the audit log with the operating-system user.
 """
 from __future__ import annotations
 
-import getpass
 import json
 
 from analytics.publication.integrity import check
@@ -20,8 +19,8 @@ def verify(args) -> int:
     with store.read_warehouse(path) as con:
         report = check(con, args.publication)
     if not report.ok:
-        accounts.audit("integrity_failure", f"os:{getpass.getuser()}",
-                       "命令行核验：" + "；".join(report.messages())[:2000], warehouse=path)
+        accounts.audit_cli("integrity_failure", None, "命令行核验：" + "；".join(report.messages())[:2000],
+                           warehouse=path)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
