@@ -118,3 +118,16 @@ def test_sample_draw_and_warehouse_publish_are_audited(sampling_warehouse, tmp_p
     assert warehouse_cli.main(["publish", "--warehouse", str(sampling_warehouse)]) == 0
     assert cli_entries(sampling_warehouse, "cli_write")
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("weak", ["P@ssw0rd123", "zhangsan1990", "monkey123456", "qwe123asdzxc"])
+def test_guessable_passwords_are_refused_by_the_estimator(db, weak):
+    with pytest.raises(ValueError, match="容易被猜中"):
+        db.add_user("zhangsan", "leader", weak)
+
+
+def test_the_username_counts_as_known_and_long_passwords_are_judged(db):
+    with pytest.raises(ValueError, match="容易被猜中"):
+        db.add_user("lanzhou2", "leader", "lanzhou2025!")
+    db.add_user("long", "leader", "Gx7-river-lamp-" * 8)  # longer than the estimator's bound: no English error
+    accounts.check_password_policy(accounts.generate_password())

@@ -181,7 +181,7 @@ class AccountStore:
             unit_code = resolved.code
         elif unit:
             raise ValueError(f"{r.label}不绑定单位，请去掉单位参数")
-        check_password_policy(password)
+        check_password_policy(password, (username, display_name or "", email or ""))
         t = _ts(self._clock())
         with self._tx() as con:
             if self._row(con, name) is not None:
@@ -214,7 +214,7 @@ class AccountStore:
 
     def reset_password(self, username: str, password: str, *, actor: str = "") -> None:
         """New password; also clears failed attempts and a lockout, and ends the user's sessions."""
-        check_password_policy(password)
+        check_password_policy(password, (username,))
         self._update(username, "password_reset", "password_hash = ?, failed_attempts = 0, locked_until = NULL",
                      [hash_password(password)], actor)
 
