@@ -12,11 +12,22 @@ import duckdb
 import pytest
 
 from analytics import cli
+from analytics.annual import entries
+from analytics.annual.archive import publish_annual
+from analytics.annual.engine import assess_year
 from analytics.publication import integrity
 from analytics.publication.archive import content_hash, publish, verify_publication
 from analytics.ranking.composite import rank_quarter
 from tests.apptest_support import app_as, clear_caches
-from tests.test_ranking_warehouse import fill, hand, small_config  # noqa: F401 - the hand fixture is used by name
+from tests.test_annual import ADMIN, annual_config, year_2025
+from tests.test_ranking_warehouse import (  # noqa: F401 - the hand fixture is used by name
+    JIAYUGUAN,
+    LANZHOU,
+    XINQU,
+    fill,
+    hand,
+    small_config,
+)
 from warehouse import accounts, chain, store
 
 AT = dt.datetime(2025, 10, 10, 9, 30)
@@ -70,7 +81,7 @@ def test_an_edited_row_is_detected(hand, capsys, sql):
     code, out = verify(hand, capsys)
     assert code == 1 and "核验未通过" in out and f"季度排名发布 {pid}的内容与签名不符" in out
     entry = accounts.recent_audit(5, warehouse=hand.path)[0]
-    assert entry.event == "integrity_failure" and entry.username.startswith("os:")
+    assert entry.event == "integrity_failure" and entry.username.startswith("cli:")
 
 
 def test_an_edit_with_a_recomputed_plain_content_hash_is_detected(hand, capsys):
@@ -178,3 +189,33 @@ def test_the_publication_page_shows_a_failure_prominently_and_audits_it(hand, mo
     assert not at.exception
     assert any("核验未通过" in e.value and pid in e.value for e in at.error)
     assert any(e.event == "integrity_failure" for e in accounts.recent_audit(10, warehouse=hand.path))
+
+
+def test_annual_publications_and_signoffs_are_chained_too(hand, capsys):
+    year_2025(hand)
+    for unit in (LANZHOU, JIAYUGUAN, XINQU):
+        entries.record_supervision(hand.path, 2025, unit, "80", "2025年半年督查报告", ADMIN)
+    snap = store.current_snapshot(hand.path)
+    cfg = annual_config()
+    out = publish_annual(hand.path, assess_year(snap, 2025, cfg, small_config()), cfg, by="张三", at=AT)
+    assert verify(hand, capsys)[0] == 0
+    raw(hand, "UPDATE annual_published_rows SET grade = '好' WHERE publication_id = ?", [out.publication_id])
+    code, out_text = verify(hand, capsys, "--publication", out.publication_id)
+    assert code == 1 and f"年度考核发布 {out.publication_id}的内容与签名不符" in out_text
+    raw(hand, "INSERT INTO publication_signoffs VALUES (?, 'annual', 'approved', 'leader', now(), 'two_person')",
+        [out.publication_id])  # a forged approval would publish it
+    code, out_text = verify(hand, capsys)
+    assert code == 1 and f"发布 {out.publication_id} 的签批记录不在签名链中" in out_text
+
+
+def test_cutting_off_the_newest_records_and_their_chain_rows_is_detected(hand, capsys):
+    pid = published(hand)
+    for table in ("published_ranking", "publication_signoffs", "publications"):
+        raw(hand, f"DELETE FROM {table} WHERE publication_id = ?", [pid])  # noqa: S608 - test constants
+    raw(hand, "DELETE FROM publication_chain WHERE record_id IN (?, ?)", [pid, f"{pid}/prepared"])
+    code, out = verify(hand, capsys)
+    assert code == 1 and "签名链末尾的记录被删除" in out
+    chain.head_file(hand.path).unlink()
+    code, out = verify(hand, capsys)
+    assert code == 1 and "链头记录缺失" in out
+    assert stat.S_IMODE(os.stat(chain.key_file(hand.path)).st_mode) == 0o600

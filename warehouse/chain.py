@@ -62,12 +62,21 @@ class KeyMissing(Exception):
 
 # --------------------------------------------------------------------------- the key
 
-def key_file(db_path: str | os.PathLike) -> Path:
-    """The generated key's file for a warehouse or for one of its snapshots (both find the same file)."""
+def _beside(db_path: str | os.PathLike, suffix: str) -> Path:
     p = Path(db_path)
     if p.parent.name.endswith(SNAPSHOT_DIR_SUFFIX):  # <dir>/<stem>.snapshots/snapshot-….duckdb
-        return p.parent.parent / f"{p.parent.name[:-len(SNAPSHOT_DIR_SUFFIX)]}.publication.key"
-    return p.with_name(f"{p.stem}.publication.key")
+        return p.parent.parent / f"{p.parent.name[:-len(SNAPSHOT_DIR_SUFFIX)]}{suffix}"
+    return p.with_name(f"{p.stem}{suffix}")
+
+
+def key_file(db_path: str | os.PathLike) -> Path:
+    """The generated key's file for a warehouse or for one of its snapshots (both find the same file)."""
+    return _beside(db_path, ".publication.key")
+
+
+def head_file(db_path: str | os.PathLike) -> Path:
+    """The chain's last (seq, mac), signed, written by every writer after its commits (catches a cut-off tail)."""
+    return _beside(db_path, ".publication.head")
 
 
 def _configured_key() -> bytes | None:
@@ -206,6 +215,42 @@ def genesis(con: duckdb.DuckDBPyConnection) -> int:
     return len(records)
 
 
+def _head_tag(key: bytes, seq: int, mac: str) -> str:
+    return hmac.new(key, f"head:{seq}:{mac}".encode(), hashlib.sha256).hexdigest()
+
+
+def write_head(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) -> None:
+    """After the writer's last commit (store.open_writer): the chain's last row, signed, in a file beside it."""
+    if not _chain_exists(con):
+        return
+    last = con.sql("SELECT seq, mac FROM publication_chain ORDER BY seq DESC LIMIT 1").fetchall()
+    if not last:
+        return
+    seq, mac = last[0]
+    target = head_file(path)
+    tmp = target.with_name(target.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"{seq} {mac} {_head_tag(publication_key(path, create=True), seq, mac)}\n")
+    os.replace(tmp, target)
+
+
+def _check_head(con, key: bytes, entries: list[tuple], report: ChainReport) -> None:
+    path = _db_path(con)
+    if path is None or not entries:
+        return
+    try:
+        seq_text, mac, tag = head_file(path).read_text(encoding="utf-8").split()
+        seq = int(seq_text)
+    except (FileNotFoundError, ValueError):
+        report.problems.append((None, "签名链的链头记录缺失或无效（可能被删除；若上次写入异常中断，再写入一次即可恢复）"))
+        return
+    if not hmac.compare_digest(_head_tag(key, seq, mac), tag):
+        report.problems.append((None, "签名链的链头记录与签名不符（链头记录被改动）"))
+    elif seq > len(entries) or entries[seq - 1][5] != mac:
+        report.problems.append((None, f"签名链末尾的记录被删除：链头记录显示应有 {seq} 条，现有 {len(entries)} 条"))
+
+
 # --------------------------------------------------------------------------- verification
 
 @dataclass
@@ -235,8 +280,9 @@ def _what(kind: str, record_id: str) -> str:
     return f"{'年度考核' if kind == 'annual' else '季度排名'}发布 {record_id}"
 
 
-def verify(con: duckdb.DuckDBPyConnection, key: bytes | None = None) -> ChainReport:
-    """Check the whole chain against the tables as they are now (read-only)."""
+def verify(con: duckdb.DuckDBPyConnection, key: bytes | None = None, head: bool = False) -> ChainReport:
+    """Check the whole chain against the tables as they are now (read-only). `head`: also against the head file
+    (only for the warehouse file itself, read under the writer lock: a snapshot may be older than the head)."""
     report = ChainReport()
     if not _chain_exists(con):
         if _all_records(con):
@@ -264,6 +310,8 @@ def verify(con: duckdb.DuckDBPyConnection, key: bytes | None = None) -> ChainRep
         elif not hmac.compare_digest(_mac(key, seq, kind, record_id, legacy, prev_mac, content), mac):
             bad_macs += 1
             report.problems.append((pid, f"{_what(kind, record_id)}的内容与签名不符（记录被改动）"))
+    if head:
+        _check_head(con, key, entries, report)
     if entries and bad_macs == len(entries):
         report.problems.insert(0, (None, "签名全部不符：签名密钥与建链时不一致，或全部记录被改动"))
     for _, kind, record_id in _all_records(con):

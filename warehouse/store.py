@@ -172,6 +172,7 @@ def open_writer(path: str | os.PathLike | None = None, publish: bool = True) -> 
             con.execute("COMMIT")
             yield Writer(p, con)
             con.execute("CHECKPOINT")
+            chain.write_head(con, p)  # the publication chain's last row, signed (catches a cut-off tail)
         finally:
             con.close()
         if publish:

@@ -79,13 +79,14 @@ def _check_one(con, kind: str, pid: str) -> list[str]:
     return out
 
 
-def check(source: store.Source, publication_id: str | None = None) -> IntegrityReport:
+def check(source: store.Source, publication_id: str | None = None, head: bool = False) -> IntegrityReport:
     """Run all three checks on a snapshot or an open connection; `publication_id` limits checks 2–3 (and the
-    chain's per-record findings) to that publication; problems of the chain as a whole are always reported."""
+    chain's per-record findings) to that publication; problems of the chain as a whole are always reported. `head`:
+    compare with the chain's head file too (the warehouse file under the writer lock, not a snapshot)."""
     report = IntegrityReport()
     with store.session(source) as con:
         try:
-            ch = chain.verify(con)
+            ch = chain.verify(con, head=head)
         except chain.KeyMissing as exc:
             ch = chain.ChainReport(problems=[(None, str(exc))])
         report.chain_entries, report.legacy = ch.entries, ch.legacy

@@ -17,7 +17,7 @@ def verify(args) -> int:
     if not path.exists():
         raise ValueError(f"数据仓库不存在或尚未初始化：{path}")
     with store.read_warehouse(path) as con:
-        report = check(con, args.publication)
+        report = check(con, args.publication, head=True)
     if not report.ok:
         accounts.audit_cli("integrity_failure", None, "命令行核验：" + "；".join(report.messages())[:2000],
                            warehouse=path)
