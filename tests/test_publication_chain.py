@@ -219,3 +219,10 @@ def test_cutting_off_the_newest_records_and_their_chain_rows_is_detected(hand, c
     code, out = verify(hand, capsys)
     assert code == 1 and "链头记录缺失" in out
     assert stat.S_IMODE(os.stat(chain.key_file(hand.path)).st_mode) == 0o600
+
+
+def test_a_chain_row_of_an_unknown_kind_is_a_finding_not_a_crash(hand, capsys):
+    published(hand)
+    raw(hand, "UPDATE publication_chain SET kind = 'other' WHERE seq = 2")
+    code, out = verify(hand, capsys)
+    assert code == 1 and "签名链第 2 条记录无法识别" in out

@@ -304,6 +304,9 @@ def verify(con: duckdb.DuckDBPyConnection, key: bytes | None = None, head: bool 
             report.problems.append((pid, f"签名链在第 {seq} 条处断开（前后记录对不上）"))
         prev = mac
         chained.add((kind, record_id))
+        if kind not in (*KINDS, "signoff", "genesis") or (kind == "signoff" and "/" not in record_id):
+            report.problems.append((None, f"签名链第 {seq} 条记录无法识别（签名链记录被改动）"))
+            continue
         content = record_content(con, kind, record_id)
         if content is None:
             report.problems.append((pid, f"{_what(kind, record_id)}已被删除"))
