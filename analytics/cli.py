@@ -8,6 +8,7 @@
     python -m analytics approve --publication ID --user NAME --password-stdin
     python -m analytics sample ...            (analytics.sampling_cli)
     python -m analytics goalposts --year 2025  (fixed goalposts for next year's config, from that year's values)
+    python -m analytics verify [--publication ID]  (chain, content and recomputation of publications; exit 1 if not)
     python -m analytics document --kind monthly|quarterly|annual|briefing --period 2025-09|2025Q3|2025
                                  [--version public|internal] [--number N] [--date YYYY-MM-DD] --out FILE.docx|FILE.pdf
 
@@ -28,7 +29,7 @@ from pathlib import Path
 from analytics.annual import cli as annual_cli
 from analytics.documents.build import build_document, render
 from analytics.documents.settings import KINDS, DocumentConfigError, load_document_settings
-from analytics.publication import signoff
+from analytics.publication import signoff, verify_cli
 from analytics.publication.archive import PublicationRefused, publish
 from analytics.ranking.composite import WEIGHT_SCHEMES, Ranking, rank_quarter
 from analytics.ranking.goalposts import derive_goalposts, goalposts_toml
@@ -82,7 +83,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m analytics", description="季度综合排名、发布与抽样核查。")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="命令",
-                         metavar="{rank,publish,approve,annual,sample,document,goalposts}")
+                         metavar="{rank,publish,approve,annual,sample,document,goalposts,verify}")
 
     def common(sp: argparse.ArgumentParser, quarter_required: bool = True) -> None:
         if quarter_required:
@@ -127,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     gp.add_argument("--config", help="指标体系配置文件（默认 config/indicators.toml）")
     gp.add_argument("--warehouse", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WAREHOUSE）")
     gp.add_argument("--json", action="store_true", help="输出机器可读的 JSON")
+    ver = sub.add_parser("verify", help="核验已发布结果：签名链完整、内容未被改动、按存档输入复算一致")
+    ver.add_argument("--publication", help="只核验这一项发布（编号，如 2025Q3-01）；签名链整体的问题总会报告")
+    ver.add_argument("--warehouse", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WAREHOUSE）")
+    ver.add_argument("--json", action="store_true", help="输出机器可读的 JSON")
     sub.add_parser("sample", help="抽取并记录抽样核查样本（python -m analytics sample --help）", add_help=False)
     doc = sub.add_parser("document", help="生成公文（月度通报、季度排名通报、年度考核通报、专报），Word 或 PDF")
     doc.add_argument("--kind", required=True, choices=tuple(KINDS),
@@ -229,7 +234,7 @@ def _publish(args, config) -> int:
                   incomplete_reason=args.incomplete_reason)
     waiting = not out.duplicate and not signoff.one_person()
     if not out.duplicate:
-        accounts.audit("publish", args.by, f"命令行{'准备' if waiting else '发布'} {quarter_zh(ranking.quarter)}"
+        accounts.audit_cli("publish", args.by, f"命令行{'准备' if waiting else '发布'} {quarter_zh(ranking.quarter)}"
                        f"（{ranking.group_name}）排名：编号 {out.publication_id}，内容哈希 {out.content_hash}",
                        warehouse=args.warehouse)
     if args.json:
@@ -287,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
             return _document(args)
         if args.command == "goalposts":
             return _goalposts(args)
+        if args.command == "verify":
+            return verify_cli.verify(args)
         if args.command == "approve":
             return annual_cli.approve(args)
         if args.command == "annual" or (args.command == "publish" and args.year):

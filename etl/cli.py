@@ -15,7 +15,7 @@ from etl.load import LoadNotPublished, load_files
 from etl.reference import load_five_hundred
 from etl.report import OUTCOME_ZH, report_dict, report_xlsx
 from simulator import demo
-from warehouse import store
+from warehouse import accounts, store
 
 EXIT_OK, EXIT_FAILURE, EXIT_PARTIAL = 0, 1, 2
 ISSUES_SHOWN = 5
@@ -52,6 +52,11 @@ def _emit(args, payload: dict, lines: list[str]) -> None:
         print("\n".join(lines))
 
 
+def _audit(args, event: str, detail: str) -> None:
+    """Every command-line write in the accounts audit log too, with the operating-system user."""
+    accounts.audit_cli(event, None if args.actor == "cli" else args.actor, detail[:2000], warehouse=args.warehouse)
+
+
 def _cmd_load(args) -> int:
 
     not_published = None
@@ -62,6 +67,7 @@ def _cmd_load(args) -> int:
         reports, not_published = exc.reports, exc.message
     if args.report:
         Path(args.report).write_bytes(report_xlsx(reports))
+    _audit(args, "load", "加载报表 " + "；".join(f"{r.file_name}（{OUTCOME_ZH[r.outcome]}）" for r in reports))
     if any(r.internal_error for r in reports):
         code = EXIT_FAILURE
     elif any(r.outcome == "rejected" or r.rows_quarantined for r in reports if r.outcome != "duplicate"):
@@ -97,6 +103,7 @@ def _cmd_load_reference(args) -> int:
 
     report = load_five_hundred(args.file, warehouse=args.warehouse, actor=args.actor)
     code = EXIT_OK if report.outcome == "loaded" else EXIT_PARTIAL
+    _audit(args, "load", f"加载参考名录 {args.kind}：{Path(args.file).name}（{report.summary_zh}）")
     lines = [report.summary_zh] + [f"    {i.message}" for i in report.issues[:ISSUES_SHOWN] if i.row_no is not None]
     _emit(args, {"command": "load-reference", "kind": args.kind, "exit_code": code, **report.as_dict()}, lines)
     return code

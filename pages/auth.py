@@ -139,6 +139,15 @@ def current_user() -> User | None:
     return check.user
 
 
+def _client() -> str | None:
+    """The browser's address as the server sees it (per-client login backoff); None when unknown."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no address (tests, bare mode): the account lock alone applies
+        return None
+    return ip if isinstance(ip, str) and ip else None
+
+
 def login_form() -> None:
     """The login page: 用户名, 密码, 登录 (and single sign-on when configured). Reruns the app on success."""
     st.header("登录")
@@ -153,7 +162,7 @@ def login_form() -> None:
         if not username.strip() or not password:
             st.error("请输入用户名和密码")
         else:
-            result = _store().authenticate(username, password)
+            result = _store().authenticate(username, password, _client())
             if result.ok:
                 _remember(result.user)
                 st.rerun()

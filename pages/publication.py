@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.documents import build
-from analytics.publication import archive, bulletin, signoff
+from analytics.publication import archive, bulletin, integrity, signoff
 from analytics.ranking import composite, history
 from analytics.ranking.indicator_config import load_indicator_config
 from core import clock, periods, spreadsheet
@@ -42,6 +42,19 @@ def export(publication_id: str, fmt: str) -> bytes:
 # ----------------------------------------------------------------------------- the list
 st.subheader("已发布的季度排名")
 pubs = data.load(archive.publication_list)
+report = data.load(integrity.check_snapshot)  # keyed chain, content, recomputation (cached per snapshot)
+if report is not None and not report.ok:
+    st.error("⚠️ 发布记录核验未通过，已发布的结果可能被改动、删除或伪造，请立即核查：\n\n"
+             + "\n".join(f"- {m}" for m in report.messages()))
+    audited = st.session_state.setdefault("integrity_audited", set())
+    snapshot_id = data.current_snapshot().identity
+    if snapshot_id not in audited:
+        accounts.audit("integrity_failure", user, "季度排名发布页核验：" + "；".join(report.messages())[:2000])
+        audited.add(snapshot_id)
+if pubs is not None and not pubs.is_empty() and report is not None:
+    whole_log_ok = all(pid for pid, _ in report.problems)
+    pubs = pubs.with_columns(verified=pl.col("verified") & ~pl.col("publication_id").is_in(list(report.failed_ids()))
+                             & pl.lit(whole_log_ok))
 if pubs is not None and not pubs.is_empty():
     pubs = signoff.with_status(pubs, data.load(signoff.signoff_table))
     if not sees_pending:  # readers see a publication once a leader has approved it
@@ -73,7 +86,8 @@ else:
         pl.when(pl.col("verified")).then(pl.lit("✅ 一致")).otherwise(pl.lit("❌ 不一致")).alias("校验"),
     )
     st.dataframe(listing, hide_index=True)
-    st.caption("校验：按发布时保存的内容重新计算哈希，并核对逐单位结果；“不一致”表示发布记录在发布后被改动。")
+    st.caption("校验：核对发布记录的签名链、内容哈希和逐单位结果，并按发布时保存的输入复算；"
+               "“不一致”表示发布记录在发布后被改动、删除或伪造。")
     tampered = pubs.filter(~pl.col("verified"))["publication_id"].to_list()
     if tampered:
         st.error(f"以下发布校验不一致，内容与其哈希不符，可能已被改动，请立即核查：{'、'.join(tampered)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,10 @@ import xlsxwriter
 
 from core.template import SUBMISSION_COLUMNS
 from core.uscc import uscc_check_char
+
+# The publication chain's key (warehouse/chain.py) for the whole test process, module fixtures included: many tests
+# copy a built warehouse without the key file beside it. tests/test_publication_chain.py unsets it to test the file.
+os.environ["DASHBOARD_SECRET"] = "test-publication-chain-key"
 
 HEADERS = [c.header for c in SUBMISSION_COLUMNS]
 FROZEN_TODAY = "2025-06-15"

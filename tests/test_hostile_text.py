@@ -203,7 +203,8 @@ def test_publish_cli_stores_hostile_names_and_notes_verbatim_and_exports_them_sa
         ids.append(re.search(r"发布编号：(\S+)", out).group(1))
     assert grown(before, table_counts(hostile_copy)) == {
         "publications": len(HOSTILE), "published_ranking": len(HOSTILE) * len(catalog.units()),
-        "publication_signoffs": len(HOSTILE)}  # each prepared, waiting for a leader's 签批
+        "publication_signoffs": len(HOSTILE),  # each prepared, waiting for a leader's 签批
+        "publication_chain": 2 * len(HOSTILE)}  # the publication and its 'prepared' step, chained (issue 15)
     stored = rows(hostile_copy, "SELECT published_by, note, incomplete_reason FROM publications ORDER BY publication_id")
     assert stored == [(h, h, h) for h in HOSTILE]
     snapshot = store.current_snapshot(hostile_copy)

@@ -6,6 +6,7 @@
     python -m warehouse users reset-password USERNAME [--password-stdin | --generate-password]
     python -m warehouse users list
     python -m warehouse users demo [--out FILE]      # make run: demo accounts with random passwords
+    python -m warehouse users unlock NAME
     python -m warehouse audit [--limit N]
     python -m warehouse publish                      # publish the serving snapshot again (after a failed publish)
 
@@ -27,10 +28,8 @@ from warehouse import accounts, store
 
 
 def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+    """Account changes on the command line are recorded as cli:<operating-system user>."""
+    return f"cli:{accounts.os_user()}"
 
 
 def _read_password(args: argparse.Namespace) -> tuple[str, bool]:
@@ -83,6 +82,11 @@ def cmd_disable(args: argparse.Namespace, db: accounts.AccountStore) -> None:
 def cmd_enable(args: argparse.Namespace, db: accounts.AccountStore) -> None:
     db.set_disabled(args.username, False, actor=_actor())
     _emit(args, {"username": args.username, "disabled": False}, f"已启用账户 {args.username}")
+
+
+def cmd_unlock(args: argparse.Namespace, db: accounts.AccountStore) -> None:
+    db.unlock(args.username, actor=_actor())
+    _emit(args, {"unlocked": args.username}, f"已解除账户锁定：{args.username}")
 
 
 def cmd_reset(args: argparse.Namespace, db: accounts.AccountStore) -> None:
@@ -158,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = users.add_parser(name, parents=[common], help=text)
         p.add_argument("username")
         p.set_defaults(func=func)
+    unlock = users.add_parser("unlock", parents=[common], help="解除账户锁定（不改密码）")
+    unlock.add_argument("username")
+    unlock.set_defaults(func=cmd_unlock)
     reset = users.add_parser("reset-password", parents=[common], help="重置密码并解除锁定")
     reset.add_argument("username")
     _password_options(reset)
@@ -178,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_publish(args: argparse.Namespace, db: accounts.AccountStore) -> None:
     snapshot = store.publish_now(args.warehouse)
+    accounts.audit_cli("cli_write", None, f"重新发布供页面查询的快照 {snapshot.name}", warehouse=args.warehouse)
     _emit(args, {"snapshot": str(snapshot)}, f"快照已发布：{snapshot.name}，页面将显示最新数据")
 
 

@@ -30,6 +30,9 @@ EVENTS: dict[str, str] = {
     "user_disable": "停用账户",
     "user_enable": "启用账户",
     "password_reset": "重置密码",
+    "user_unlock": "解除账户锁定",
+    "cli_write": "命令行写入",
+    "integrity_failure": "发布核验未通过",
 }
 
 @dataclass(frozen=True)

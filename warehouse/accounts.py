@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import getpass
 import os
 import re
 import secrets
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from core import catalog, roles
 from core.roles import User
-from warehouse import store
+from warehouse import login_throttle, store
 from warehouse.account_records import EVENTS, Account, AuditEntry, LoginResult, SessionCheck, parse_ts
 from warehouse.account_records import account_from_row as _account
 from warehouse.passwords import (
@@ -43,7 +44,7 @@ __all__ = ["EVENTS", "Account", "AuditEntry", "LoginResult", "SessionCheck", "SC
            "open_accounts", "accounts_path", "audit", "recent_audit", "create_demo_accounts"]
 
 ACCOUNTS_FILE = "accounts.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 
 _SCHEMA = """
@@ -73,7 +74,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
     username TEXT NOT NULL,
     detail   TEXT NOT NULL
 );
-PRAGMA user_version = 1;
+""" + login_throttle.SCHEMA + """
+PRAGMA user_version = 2;
 """
 
 
@@ -179,7 +181,7 @@ class AccountStore:
             unit_code = resolved.code
         elif unit:
             raise ValueError(f"{r.label}不绑定单位，请去掉单位参数")
-        check_password_policy(password)
+        check_password_policy(password, (username, display_name or "", email or ""))
         t = _ts(self._clock())
         with self._tx() as con:
             if self._row(con, name) is not None:
@@ -212,7 +214,7 @@ class AccountStore:
 
     def reset_password(self, username: str, password: str, *, actor: str = "") -> None:
         """New password; also clears failed attempts and a lockout, and ends the user's sessions."""
-        check_password_policy(password)
+        check_password_policy(password, (username,))
         self._update(username, "password_reset", "password_hash = ?, failed_attempts = 0, locked_until = NULL",
                      [hash_password(password)], actor)
 
@@ -234,36 +236,46 @@ class AccountStore:
 
     # ---- login
 
-    def authenticate(self, username: str, password: str) -> LoginResult:
-        """Check a login; count failures, lock after `max_failures` for `lockout`; audit every outcome."""
+    def authenticate(self, username: str, password: str, client: str | None = None) -> LoginResult:
+        """Check a login; count failures, lock after `max_failures` for `lockout`; audit every outcome.
+
+        `client` (the browser's address, when known) gets its own backoff (warehouse/login_throttle.py); an
+        administrator's account lock does not stop a client with no failures on record."""
         policy = roles.login_policy()
         name = _norm(username)
         t = self._clock()
         with self._tx(write=False) as con:
             row = self._row(con, name)
+            client_wait = login_throttle.wait(con, client, t)
+        if client_wait:
+            self.audit("login_failure", name[:USERNAME_MAX_CHARS], f"本终端（{client}）连续登录失败，须等待后再试")
+            return LoginResult(None, "locked", client_wait)
         if row is None:
             verify_password(password, _dummy_hash())
-            # What an anonymous caller typed is logged, but never more than a username can be long.
-            self.audit("login_failure", name[:USERNAME_MAX_CHARS], "未知用户名")
+            with self._tx() as con:
+                login_throttle.failed(con, client, t, policy.max_failures, policy.lockout)
+                # What an anonymous caller typed is logged, but never more than a username can be long.
+                self._audit(con, "login_failure", name[:USERNAME_MAX_CHARS], "未知用户名")
             return LoginResult(None, "bad_credentials")
-        acc = _account(row)
-        if acc.locked_until and acc.locked_until > t:
-            self.audit("login_failure", name, "账户锁定中")
-            return LoginResult(None, "locked", acc.locked_until - t)
         correct = verify_password(password, row["password_hash"])
         with self._tx() as con:
             acc = _account(self._row(con, name))  # re-read under the write lock: attempts may run in parallel
-            if acc.locked_until and acc.locked_until > t:
+            exempt = acc.role == "admin" and login_throttle.clean(con, client)
+            if acc.locked_until and acc.locked_until > t and not exempt:
+                login_throttle.failed(con, client, t, policy.max_failures, policy.lockout)
                 self._audit(con, "login_failure", name, "账户锁定中")
                 return LoginResult(None, "locked", acc.locked_until - t)
             if correct:
+                login_throttle.succeeded(con, client)
                 con.execute("UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE username = ?", [name])
                 if acc.disabled:
                     self._audit(con, "login_failure", name, "账户已停用")
                     return LoginResult(None, "disabled")
                 self._audit(con, "login_success", name, "")
                 return LoginResult(acc.user)
-            failures = (0 if acc.locked_until else acc.failed_attempts) + 1  # an expired lock starts a new count
+            login_throttle.failed(con, client, t, policy.max_failures, policy.lockout)
+            expired = acc.locked_until and acc.locked_until <= t
+            failures = (0 if expired else acc.failed_attempts) + 1  # an expired lock starts a new count
             locked_until = t + policy.lockout if failures >= policy.max_failures else None
             con.execute("UPDATE accounts SET failed_attempts = ?, locked_until = ? WHERE username = ?",
                         [failures, _ts(locked_until), name])
@@ -272,6 +284,15 @@ class AccountStore:
                 self._audit(con, "lockout", name, f"连续 {failures} 次密码错误，锁定至 {_ts(locked_until)}")
                 return LoginResult(None, "locked", policy.lockout)
             return LoginResult(None, "bad_credentials")
+
+    def unlock(self, username: str, *, actor: str = "") -> None:
+        """Clear an account's failed attempts and lock (sessions stay); audited."""
+        name = _norm(username)
+        with self._tx() as con:
+            if con.execute("UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
+                           [name]).rowcount == 0:
+                raise ValueError(f"账户不存在：{name}")
+            self._audit(con, "user_unlock", actor, name)
 
     # ---- sessions
 
@@ -339,6 +360,19 @@ def audit(event: str, user: User | str | None, detail: str = "", *,
           warehouse: str | os.PathLike | None = None) -> None:
     """Record an event (see EVENTS) for the warehouse at `warehouse` (default: $WAREHOUSE or data/)."""
     open_accounts(warehouse).audit(event, user, detail)
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "未知"
+
+
+def audit_cli(event: str, by: str | None, detail: str, *, warehouse: str | os.PathLike | None = None) -> None:
+    """A command-line write: the operator it names (`--by`/`--actor`, else cli:<OS user>) and always the OS user."""
+    who = (by or "").strip() or f"cli:{os_user()}"
+    open_accounts(warehouse).audit(event, who[:USERNAME_MAX_CHARS], f"{detail}（命令行，操作系统用户 {os_user()}）")
 
 
 def recent_audit(limit: int = 100, *, warehouse: str | os.PathLike | None = None) -> list[AuditEntry]:

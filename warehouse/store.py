@@ -22,6 +22,7 @@ from typing import Iterator
 import duckdb
 
 from core import catalog
+from warehouse import chain
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
@@ -89,6 +90,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         if version not in applied:
             con.execute(path.read_text(encoding="utf-8"))
             con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version])
+    chain.genesis(con)  # once, when migration 023 has just created the publication chain
     _sync_reference_config(con)
     return schema_version(con)
 
@@ -170,6 +172,7 @@ def open_writer(path: str | os.PathLike | None = None, publish: bool = True) -> 
             con.execute("COMMIT")
             yield Writer(p, con)
             con.execute("CHECKPOINT")
+            chain.write_head(con, p)  # the publication chain's last row, signed (catches a cut-off tail)
         finally:
             con.close()
         if publish:
@@ -185,6 +188,19 @@ def write_transaction(path: str | os.PathLike | None = None) -> Iterator[duckdb.
     """The common case: one atomic write, then a new snapshot."""
     with open_writer(path) as w, w.transaction() as con:
         yield con
+
+
+@contextlib.contextmanager
+def read_warehouse(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse file itself, read-only, under the writer lock (checks that must see what is stored now,
+    not the last published snapshot)."""
+    p = warehouse_path(path)
+    with writer_lock(p):
+        con = duckdb.connect(str(p), read_only=True, config=_config())
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def initialise(path: str | os.PathLike | None = None) -> Path:

@@ -90,7 +90,7 @@ def publish(args, snapshot, indicator_config) -> int:
                          incomplete_reason=args.incomplete_reason)
     waiting = not out.duplicate and not signoff.one_person()
     if not out.duplicate:
-        accounts.audit("publish", args.by, f"命令行{'准备' if waiting else '发布'} {a.year}年度考核结果：编号 "
+        accounts.audit_cli("publish", args.by, f"命令行{'准备' if waiting else '发布'} {a.year}年度考核结果：编号 "
                        f"{out.publication_id}，内容哈希 {out.content_hash}", warehouse=args.warehouse)
     if args.json:
         print(json.dumps({"publication_id": out.publication_id, "content_hash": out.content_hash,
@@ -111,7 +111,8 @@ def approve(args) -> int:
     login = accounts.open_accounts(args.warehouse).authenticate(args.user, password)
     if not login.ok:
         raise signoff.ApprovalRefused(f"签批人身份核验未通过：{login.message}")
-    done = signoff.approve(args.warehouse, args.publication, login.user)
+    done = signoff.approve(args.warehouse, args.publication, login.user,
+                           via=f"（命令行，操作系统用户 {accounts.os_user()}）")
     if args.json:
         print(json.dumps({"publication_id": done.publication_id, "approved_by": done.approved_by,
                           "prepared_by": done.prepared_by}, ensure_ascii=False))

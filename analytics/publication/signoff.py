@@ -58,8 +58,9 @@ class Approval:
     approved_at: dt.datetime
 
 
-def approve(warehouse, publication_id: str, user: User, *, at: dt.datetime | None = None) -> Approval:
-    """A leader approves a prepared publication: from now on it is published. Audited, refusals too."""
+def approve(warehouse, publication_id: str, user: User, *, at: dt.datetime | None = None, via: str = "") -> Approval:
+    """A leader approves a prepared publication: from now on it is published. Audited, refusals too (`via`: how,
+    e.g. the command line and its operating-system user)."""
     pid = (publication_id or "").strip()
     try:
         if not user.can(PERMISSION):
@@ -78,9 +79,9 @@ def approve(warehouse, publication_id: str, user: User, *, at: dt.datetime | Non
             when = at or clock.now_local()
             writes.record_approved(con, pid, kind, user.username, when)
     except ApprovalRefused as refused:
-        accounts.audit("approve_refused", user, f"{pid}：{refused}", warehouse=warehouse)
+        accounts.audit("approve_refused", user, f"{pid}：{refused}{via}", warehouse=warehouse)
         raise
-    accounts.audit("approve", user, f"签批{KINDS[kind]}发布 {pid}（准备人 {prepared_by}），自此正式发布",
+    accounts.audit("approve", user, f"签批{KINDS[kind]}发布 {pid}（准备人 {prepared_by}），自此正式发布{via}",
                    warehouse=warehouse)
     return Approval(pid, kind, prepared_by, user.username, when)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from analytics.verification import results, sampling, worklist
 from core.periods import parse_quarter
-from warehouse import store
+from warehouse import accounts, store
 
 
 class _UsageError(Exception):
@@ -61,6 +61,9 @@ def _draw(args, warehouse: Path, who: str) -> int:
     quarter = args.quarter.strip().upper()
     sample = sampling.draw_and_record(warehouse, quarter, args.size, args.seed, who, args.lam)
     worklist.export_work_list(sample, out)
+    if not sample.reused:
+        accounts.audit_cli("sample", who, f"抽取并记录 {quarter} 核查样本 {sample.sample_id}（{sample.items.height} 个项目，"
+                           f"随机种子 {sample.seed}）", warehouse=warehouse)
     head = (f"相同条件的样本已于 {sample.drawn_at} 由 {sample.drawn_by} 记录（样本编号 {sample.sample_id}），未重复记录"
             if sample.reused else f"已抽取并记录样本 {sample.sample_id}")
     human = (f"{head}：{sample.quarter} 共 {sample.population_size} 个项目，抽取 {sample.items.height} 个"
@@ -87,6 +90,8 @@ def _import(args, warehouse: Path, who: str) -> int:
             for e in exc.errors:
                 print(f"  - {e}", file=sys.stderr)
         return 2
+    accounts.audit_cli("import_results", who, f"导入核查结果：{Path(args.results).name}（{report.summary()}）"[:2000],
+                       warehouse=warehouse)
     snapshot = store.current_snapshot(warehouse)
     projection = results.evaluate_sample(snapshot, report.sample_id)
     _emit(args, f"{report.summary()}\n{projection.summary()}",

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse import chain
+
 ROW_COLUMNS = ("publication_id", "unit_code", "unit_name", "score", "rank", "grade", "complete", "flags")
 
 
@@ -59,3 +61,4 @@ def insert_publication(con: duckdb.DuckDBPyConnection, record: dict, columns: li
                 [record[c] for c in columns])
     con.executemany(f"INSERT INTO annual_published_rows ({', '.join(ROW_COLUMNS)}) "  # noqa: S608 - column names are code constants; values bound
                     f"VALUES ({', '.join('?' * len(ROW_COLUMNS))})", [[record["publication_id"], *r] for r in rows])
+    chain.append(con, "annual", record["publication_id"])

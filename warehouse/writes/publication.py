@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse import chain
+
 PUBLISHED_ROW_COLUMNS = ("publication_id", "unit_code", "unit_name", "score", "rank", "rank_median", "rank_q05",
                          "rank_q95", "complete", "adjustment_points", "flags")
 
@@ -39,3 +41,4 @@ def insert_publication(con: duckdb.DuckDBPyConnection, record: dict, columns: li
         f"VALUES ({', '.join('?' * len(PUBLISHED_ROW_COLUMNS))})",
         [[record["publication_id"], *r] for r in rows],
     )
+    chain.append(con, "quarterly", record["publication_id"])

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse import chain
+
 
 def record_prepared(con: duckdb.DuckDBPyConnection, publication_id: str, kind: str, username: str, at,
                     one_person: bool = False) -> None:
@@ -10,9 +12,11 @@ def record_prepared(con: duckdb.DuckDBPyConnection, publication_id: str, kind: s
     mode = "one_person" if one_person else "two_person"
     con.execute("INSERT INTO publication_signoffs VALUES (?, ?, 'prepared', ?, ?, ?)",
                 [publication_id, kind, username, at, mode])
+    chain.append(con, "signoff", chain.signoff_id(publication_id, "prepared"))
     if one_person:
         con.execute("INSERT INTO publication_signoffs VALUES (?, ?, 'approved', ?, ?, ?)",
                     [publication_id, kind, username, at, mode])
+        chain.append(con, "signoff", chain.signoff_id(publication_id, "approved"))
 
 
 def status(con: duckdb.DuckDBPyConnection, publication_id: str) -> tuple | None:
@@ -28,3 +32,4 @@ def status(con: duckdb.DuckDBPyConnection, publication_id: str) -> tuple | None:
 def record_approved(con: duckdb.DuckDBPyConnection, publication_id: str, kind: str, username: str, at) -> None:
     con.execute("INSERT INTO publication_signoffs VALUES (?, ?, 'approved', ?, ?, 'two_person')",
                 [publication_id, kind, username, at])
+    chain.append(con, "signoff", chain.signoff_id(publication_id, "approved"))
