@@ -8,6 +8,7 @@
     python -m analytics approve --publication ID --user NAME --password-stdin
     python -m analytics sample ...            (analytics.sampling_cli)
     python -m analytics goalposts --year 2025  (fixed goalposts for next year's config, from that year's values)
+    python -m analytics precompute            (what the pages need for the current snapshot; see analytics/precompute.py)
     python -m analytics document --kind monthly|quarterly|annual|briefing --period 2025-09|2025Q3|2025
                                  [--version public|internal] [--number N] [--date YYYY-MM-DD] --out FILE.docx|FILE.pdf
 
@@ -22,9 +23,11 @@ import datetime as dt
 import io
 import json
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
+from analytics import precompute
 from analytics.annual import cli as annual_cli
 from analytics.documents.build import build_document, render
 from analytics.documents.settings import KINDS, DocumentConfigError, load_document_settings
@@ -82,7 +85,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m analytics", description="季度综合排名、发布与抽样核查。")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="命令",
-                         metavar="{rank,publish,approve,annual,sample,document,goalposts}")
+                         metavar="{rank,publish,approve,annual,sample,document,goalposts,precompute}")
 
     def common(sp: argparse.ArgumentParser, quarter_required: bool = True) -> None:
         if quarter_required:
@@ -127,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     gp.add_argument("--config", help="指标体系配置文件（默认 config/indicators.toml）")
     gp.add_argument("--warehouse", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WAREHOUSE）")
     gp.add_argument("--json", action="store_true", help="输出机器可读的 JSON")
+    pre = sub.add_parser("precompute", help="为当前数据快照预先计算各页面所需结果（加载或发布后自动在后台运行）")
+    pre.add_argument("--warehouse", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WAREHOUSE）")
+    pre.add_argument("--json", action="store_true", help="输出机器可读的 JSON")
     sub.add_parser("sample", help="抽取并记录抽样核查样本（python -m analytics sample --help）", add_help=False)
     doc = sub.add_parser("document", help="生成公文（月度通报、季度排名通报、年度考核通报、专报），Word 或 PDF")
     doc.add_argument("--kind", required=True, choices=tuple(KINDS),
@@ -229,6 +235,8 @@ def _publish(args, config) -> int:
                   incomplete_reason=args.incomplete_reason)
     waiting = not out.duplicate and not signoff.one_person()
     if not out.duplicate:
+        precompute.start_background(args.warehouse)  # the publication made a new snapshot
+    if not out.duplicate:
         accounts.audit("publish", args.by, f"命令行{'准备' if waiting else '发布'} {quarter_zh(ranking.quarter)}"
                        f"（{ranking.group_name}）排名：编号 {out.publication_id}，内容哈希 {out.content_hash}",
                        warehouse=args.warehouse)
@@ -276,6 +284,18 @@ def _goalposts(args) -> int:
     return EXIT_OK
 
 
+def _precompute(args) -> int:
+    snapshot = _snapshot(args)
+    t = time.perf_counter()
+    done = precompute.run(snapshot, log=lambda m: print(f"未能预先计算：{m}", file=sys.stderr))
+    if args.json:
+        print(json.dumps({"snapshot": snapshot.identity, "results": len(done),
+                          "seconds": round(time.perf_counter() - t, 3)}, ensure_ascii=False))
+    else:
+        print(f"已预先计算 {len(done)} 项结果，用时 {time.perf_counter() - t:.1f} 秒")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sample"]:
@@ -287,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
             return _document(args)
         if args.command == "goalposts":
             return _goalposts(args)
+        if args.command == "precompute":
+            return _precompute(args)
         if args.command == "approve":
             return annual_cli.approve(args)
         if args.command == "annual" or (args.command == "publish" and args.year):

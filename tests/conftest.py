@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,9 @@ import xlsxwriter
 
 from core.template import SUBMISSION_COLUMNS
 from core.uscc import uscc_check_char
+
+# No background precomputation after each test's writes (tests of it call analytics.precompute.run directly).
+os.environ.setdefault("DASHBOARD_PRECOMPUTE", "off")
 
 HEADERS = [c.header for c in SUBMISSION_COLUMNS]
 FROZEN_TODAY = "2025-06-15"
