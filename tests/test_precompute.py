@@ -145,3 +145,18 @@ def test_without_any_results_every_page_computes_as_before(wh):
     assert not precompute.results_dir(snap).exists()
     _page(wh, TARGETS)
     assert not precompute.results_dir(snap).exists()  # reading never writes results
+
+
+def test_the_command_and_the_background_start(wh, monkeypatch, capsys):
+    from analytics import cli
+
+    snap = store.current_snapshot(wh)
+    assert cli.main(["precompute", "--warehouse", str(wh), "--json"]) == 0
+    assert '"results"' in capsys.readouterr().out and precompute.is_complete(snap)
+    monkeypatch.setenv("DASHBOARD_PRECOMPUTE", "off")
+    assert precompute.start_background(wh) is None  # switched off (as in the test suite)
+    shutil.rmtree(precompute.results_dir(snap))
+    monkeypatch.setenv("DASHBOARD_PRECOMPUTE", "on")
+    process = precompute.start_background(wh)  # detached: returns at once; we wait on it only to check its work
+    assert process.wait(timeout=300) == 0
+    assert precompute.is_complete(snap)
