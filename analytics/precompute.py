@@ -4,7 +4,7 @@
 
 `run(snapshot)` computes the results the pages ask for by default on that snapshot — the ranking of the latest
 complete and the current quarter with the rank history of the past quarters, the 总览, the targets pages' project
-states and province progress, the quarter's risk scores — and stores each one beside the snapshot, in
+states and province progress, the quarter's risk scores, the newest publication's bulletin files — and stores each one beside the snapshot, in
 `<warehouse>.snapshots/precomputed/<snapshot identity>/<key>.pkl`, every file written to a temporary name and renamed
 into place (a reader sees a whole file or none). `lookup(snapshot, fn, args, kwargs)` is what pages/data.py asks
 before computing: the stored value when present and readable, else MISSING (the page computes, as before).
@@ -41,6 +41,7 @@ from typing import Any, Callable, Iterator
 import polars as pl
 
 from analytics import overview
+from analytics.publication import archive, bulletin
 from analytics.ranking import attribution, composite, history
 from analytics.ranking.indicator_config import load_indicator_config
 from analytics.ranking.indicators import compute_indicator_values
@@ -203,6 +204,14 @@ def jobs(snapshot: Snapshot, today: dt.date) -> Iterator[tuple[Callable, tuple, 
     yield province.province_progress, (as_of,), {}, None
     yield lifecycle.lifecycle_overview, (as_of,), {}, None
     yield doubling.major_overview, (as_of,), {}, None
+    # The newest current publication's bulletin files, for a download that reads instead of builds (its page has to
+    # ask through data.load(bulletin.publication_export, ...) to get them; see the report of issue 11 §5).
+    pubs = archive.publication_list(snapshot)
+    yield archive.publication_list, (), {}, None
+    current = pubs.filter(pl.col("is_current"))["publication_id"].to_list()[:1] if not pubs.is_empty() else []
+    for pid in current:
+        for fmt in ("xlsx", "html", "pdf"):
+            yield bulletin.publication_export, (pid, fmt), {}, None
 
 
 @contextlib.contextmanager
