@@ -285,14 +285,16 @@ def _goalposts(args) -> int:
 
 
 def _precompute(args) -> int:
-    snapshot = _snapshot(args)
+    _snapshot(args)  # the warehouse exists
     t = time.perf_counter()
-    done = precompute.run(snapshot, log=lambda m: print(f"未能预先计算：{m}", file=sys.stderr))
+    snapshots, done = precompute.run_current(args.warehouse, log=lambda m: print(f"未能预先计算：{m}", file=sys.stderr))
     if args.json:
-        print(json.dumps({"snapshot": snapshot.identity, "results": len(done),
+        print(json.dumps({"snapshots": [s.identity for s in snapshots], "results": len(done),
                           "seconds": round(time.perf_counter() - t, 3)}, ensure_ascii=False))
+    elif snapshots:
+        print(f"已为 {len(snapshots)} 个数据快照预先计算 {len(done)} 项结果，用时 {time.perf_counter() - t:.1f} 秒")
     else:
-        print(f"已预先计算 {len(done)} 项结果，用时 {time.perf_counter() - t:.1f} 秒")
+        print("当前数据快照的预先计算已完成或正在进行，无需重复")
     return EXIT_OK
 
 

@@ -251,6 +251,28 @@ def run(snapshot: Snapshot, today: dt.date | None = None, log=None) -> dict[str,
     return out
 
 
+def run_current(warehouse: str | os.PathLike | None = None, log=None) -> tuple[list[Snapshot], dict[str, float]]:
+    """Precompute the current snapshot, one process at a time per warehouse: a start while another is running
+    returns at once, and the running one goes on with whatever snapshot is current when it has finished (a burst of
+    loads at month-end thus costs one background process, not one per load, and stale snapshots are skipped)."""
+    path = store.warehouse_path(warehouse)
+    base = path.with_name(path.stem + ".snapshots") / "precomputed"
+    done: list[Snapshot] = []
+    seconds: dict[str, float] = {}
+    while True:
+        with _exclusive(base / ".running.lock") as mine:
+            if not mine:
+                return done, seconds
+            while (snap := store.current_snapshot(path)) is not None and not is_complete(snap):
+                if snap in done:  # another process holds this snapshot's own lock (e.g. a direct `run`)
+                    return done, seconds
+                seconds.update(run(snap, log=log))
+                done.append(snap)
+        snap = store.current_snapshot(path)  # published between the last check and the release: go on with it
+        if snap is None or is_complete(snap) or snap in done:
+            return done, seconds
+
+
 def prune(snapshot: Snapshot) -> None:
     """Remove the results of snapshots that no longer exist (the writer prunes old snapshots)."""
     base = results_dir(snapshot).parent

@@ -160,3 +160,17 @@ def test_the_command_and_the_background_start(wh, monkeypatch, capsys):
     process = precompute.start_background(wh)  # detached: returns at once; we wait on it only to check its work
     assert process.wait(timeout=300) == 0
     assert precompute.is_complete(snap)
+
+
+def test_one_background_run_at_a_time_and_only_the_current_snapshot(wh):
+    store.publish_now(wh)  # two loads in a row: the first snapshot is stale before anyone computes it
+    stale = store.current_snapshot(wh)
+    store.publish_now(wh)
+    current = store.current_snapshot(wh)
+    base = precompute.results_dir(current).parent
+    with precompute._exclusive(base / ".running.lock"):  # another process is running: a second start returns
+        assert precompute.run_current(wh) == ([], {})
+    done, results = precompute.run_current(wh)
+    assert done == [current] and results and precompute.is_complete(current)
+    assert not precompute.is_complete(stale)
+    assert precompute.run_current(wh) == ([], {})  # nothing left to do
