@@ -174,3 +174,16 @@ def test_one_background_run_at_a_time_and_only_the_current_snapshot(wh):
     assert done == [current] and results and precompute.is_complete(current)
     assert not precompute.is_complete(stale)
     assert precompute.run_current(wh) == ([], {})  # nothing left to do
+
+
+def test_the_server_starts_the_precomputation_of_a_snapshot_another_writer_made(wh, monkeypatch):
+    import time
+
+    monkeypatch.setenv("DASHBOARD_PRECOMPUTE", "on")
+    _page(wh, OVERVIEW)  # the server's first run starts its watcher
+    store.publish_now(wh)  # e.g. `python -m etl load` in another process
+    snap = store.current_snapshot(wh)
+    deadline = time.monotonic() + 300
+    while not precompute.is_complete(snap):  # wait on the condition (the background process's DONE file)
+        assert time.monotonic() < deadline, "no precomputation within 5 minutes"
+        time.sleep(0.2)
