@@ -9,6 +9,7 @@
     python -m analytics sample ...            (analytics.sampling_cli)
     python -m analytics goalposts --year 2025  (fixed goalposts for next year's config, from that year's values)
     python -m analytics verify [--publication ID]  (chain, content and recomputation of publications; exit 1 if not)
+    python -m analytics precompute            (what the pages need for the current snapshot; see analytics/precompute.py)
     python -m analytics document --kind monthly|quarterly|annual|briefing --period 2025-09|2025Q3|2025
                                  [--version public|internal] [--number N] [--date YYYY-MM-DD] --out FILE.docx|FILE.pdf
 
@@ -23,9 +24,11 @@ import datetime as dt
 import io
 import json
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
+from analytics import precompute
 from analytics.annual import cli as annual_cli
 from analytics.documents.build import build_document, render
 from analytics.documents.settings import KINDS, DocumentConfigError, load_document_settings
@@ -83,7 +86,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m analytics", description="季度综合排名、发布与抽样核查。")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="命令",
-                         metavar="{rank,publish,approve,annual,sample,document,goalposts,verify}")
+                         metavar="{rank,publish,approve,annual,sample,document,goalposts,verify,precompute}")
 
     def common(sp: argparse.ArgumentParser, quarter_required: bool = True) -> None:
         if quarter_required:
@@ -132,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--publication", help="只核验这一项发布（编号，如 2025Q3-01）；签名链整体的问题总会报告")
     ver.add_argument("--warehouse", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WAREHOUSE）")
     ver.add_argument("--json", action="store_true", help="输出机器可读的 JSON")
+    pre = sub.add_parser("precompute", help="为当前数据快照预先计算各页面所需结果（加载或发布后自动在后台运行）")
+    pre.add_argument("--warehouse", help="数据仓库路径（默认 data/warehouse.duckdb 或环境变量 WAREHOUSE）")
+    pre.add_argument("--json", action="store_true", help="输出机器可读的 JSON")
     sub.add_parser("sample", help="抽取并记录抽样核查样本（python -m analytics sample --help）", add_help=False)
     doc = sub.add_parser("document", help="生成公文（月度通报、季度排名通报、年度考核通报、专报），Word 或 PDF")
     doc.add_argument("--kind", required=True, choices=tuple(KINDS),
@@ -234,6 +240,7 @@ def _publish(args, config) -> int:
                   incomplete_reason=args.incomplete_reason)
     waiting = not out.duplicate and not signoff.one_person()
     if not out.duplicate:
+        precompute.start_background(args.warehouse)  # the publication made a new snapshot
         accounts.audit_cli("publish", args.by, f"命令行{'准备' if waiting else '发布'} {quarter_zh(ranking.quarter)}"
                        f"（{ranking.group_name}）排名：编号 {out.publication_id}，内容哈希 {out.content_hash}",
                        warehouse=args.warehouse)
@@ -281,6 +288,20 @@ def _goalposts(args) -> int:
     return EXIT_OK
 
 
+def _precompute(args) -> int:
+    _snapshot(args)  # the warehouse exists
+    t = time.perf_counter()
+    snapshots, done = precompute.run_current(args.warehouse, log=lambda m: print(f"未能预先计算：{m}", file=sys.stderr))
+    if args.json:
+        print(json.dumps({"snapshots": [s.identity for s in snapshots], "results": len(done),
+                          "seconds": round(time.perf_counter() - t, 3)}, ensure_ascii=False))
+    elif snapshots:
+        print(f"已为 {len(snapshots)} 个数据快照预先计算 {len(done)} 项结果，用时 {time.perf_counter() - t:.1f} 秒")
+    else:
+        print("当前数据快照的预先计算已完成或正在进行，无需重复")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sample"]:
@@ -294,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
             return _goalposts(args)
         if args.command == "verify":
             return verify_cli.verify(args)
+        if args.command == "precompute":
+            return _precompute(args)
         if args.command == "approve":
             return annual_cli.approve(args)
         if args.command == "annual" or (args.command == "publish" and args.year):

@@ -4,6 +4,10 @@ Every query/analysis function takes a `warehouse.store.Snapshot` as its first ar
 the current snapshot and caches the result per snapshot file, so a new load shows up within one rerun, and no
 session ever sees a half-written state (snapshots are immutable files).
 
+A result precomputed for the snapshot after it was published (analytics/precompute.py) is read instead of computed;
+without one (not yet there, damaged, or a view nobody precomputes) the page computes it as before. The first run of
+the server starts a watcher that launches the precomputation for every new snapshot, whoever wrote it.
+
 `guarded(what, fn, ...)` is `load` for one part of a page: if it fails, the part is replaced by a Chinese notice
 naming `what` and an incident id (the trace goes to the server log, never to the browser) and the page goes on.
 """
@@ -13,11 +17,14 @@ import datetime as dt
 import importlib
 import logging
 import secrets
+import threading
+import time
 from pathlib import Path
 from typing import Any, Callable
 
 import streamlit as st
 
+from analytics import precompute
 from core import clock
 from core.periods import month_label
 from warehouse import store
@@ -35,11 +42,48 @@ def current_snapshot() -> store.Snapshot | None:
 def _run(fn_path: str, snapshot_path: str, args: tuple, kwargs: tuple) -> Any:
     module_name, _, fn_name = fn_path.rpartition(".")
     fn = getattr(importlib.import_module(module_name), fn_name)
-    return fn(store.Snapshot(Path(snapshot_path)), *args, **dict(kwargs))
+    snapshot = store.Snapshot(Path(snapshot_path))
+    found = precompute.lookup(snapshot, fn, args, dict(kwargs))
+    if found is not precompute.MISSING:
+        return found
+    return fn(snapshot, *args, **dict(kwargs))
+
+
+WATCH_SECONDS = 2.0
+
+
+@st.cache_resource(show_spinner=False)
+def _watcher(warehouse: str) -> threading.Thread:
+    """One thread per server process and warehouse: start the precomputation of each new snapshot that has none."""
+    def watch() -> None:
+        seen = None
+        while True:
+            try:
+                snap = store.current_snapshot(warehouse)
+                if snap is not None and snap.path != seen:
+                    seen = snap.path
+                    if not precompute.is_complete(snap):
+                        precompute.start_background(warehouse)
+            except Exception as exc:  # noqa: BLE001 - the watcher must outlive a passing fault (e.g. a full disk)
+                LOG.warning("precompute watcher: %s", exc)
+            time.sleep(WATCH_SECONDS)
+    thread = threading.Thread(target=watch, name="precompute-watcher", daemon=True)
+    thread.start()
+    return thread
+
+
+def precompute_now() -> None:
+    """After a write from the app: start the precomputation for the new snapshot now (detached; returns at once)."""
+    try:
+        precompute.start_background(store.warehouse_path())
+    except OSError as exc:  # the pages then compute on first visit, as before
+        LOG.warning("precompute not started: %s", exc)
 
 
 def load(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """fn(snapshot, *args, **kwargs) on the current snapshot, cached per snapshot. None when no data yet."""
+    if precompute.enabled():
+        _watcher(str(store.warehouse_path()))
     snap = current_snapshot()
     if snap is None:
         return None

@@ -83,7 +83,7 @@ version = st.radio("版本", list(versions), format_func=versions.get, horizonta
 st.caption("按 GB/T 9704 版式生成（全省口径，文号留空待填，成文日期为今天）；Word 可直接编辑，PDF 用于分发。")
 for col, (kind, fmt) in zip(st.columns(4), [(k, f) for k in ("monthly", "briefing") for f in build.FORMATS]):
     name = "月度通报" if kind == "monthly" else "专报"
-    col.download_button(f"下载{name}（{fmt}）", functools.partial(
+    widgets.prepared_download(col, f"{name}（{fmt}）", functools.partial(
         build.document_bytes, data.current_snapshot(), kind, f"{month:%Y-%m}", version, fmt),
         file_name=f"{month:%Y-%m}_{name}_{versions[version]}.{fmt}", mime=build.MIME[fmt],
-        key=f"doc_{kind}_{fmt}_{version}")
+        key=f"doc_{kind}_{fmt}_{version}_{month:%Y%m}")

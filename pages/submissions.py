@@ -88,6 +88,8 @@ with tab_upload:
                 except etl_load.LoadNotPublished as exc:  # committed: say so, and that pages lag behind
                     results, not_published = exc.reports, exc.message
                 accounts.audit("load", user, "；".join(r.summary_zh for r in results))
+                if not not_published:
+                    data.precompute_now()  # in the background: the upload does not wait for it
                 for r in results:
                     (st.success if r.outcome == "loaded" else st.warning)(f"{r.file_name}：{r.summary_zh}")
                 if not_published:

@@ -82,6 +82,22 @@ def month_picker(key: str, container=None) -> dt.date:
         "截至月份", choices, format_func=month_label, key=f"{key}_month_{quarter}", help="可选月份随侧栏“考核季度”变化")
 
 
+def prepared_download(container, label: str, build, file_name: str, mime: str, key: str) -> None:
+    """A file that takes seconds to build (a PDF, a document with charts): a 生成 button builds it under a progress
+    notice, then its download button; the built file is kept for the session until the snapshot changes."""
+    held_key, identity = f"prepared_{key}", data.snapshot_identity()
+    held = st.session_state.get(held_key)
+    slot = container.empty()  # the 生成 button, replaced by the download button once the file is built
+    if not (held and held[0] == identity) and slot.button(f"生成{label}", key=f"{key}_build"):
+        slot.empty()
+        with container.status(f"正在生成{label}，请稍候…", expanded=False) as progress:
+            held = (identity, build())
+            progress.update(label=f"{label}已生成，可下载", state="complete")
+        st.session_state[held_key] = held
+    if held and held[0] == identity:
+        slot.download_button(f"下载{label}", held[1], file_name=file_name, mime=mime, key=key, on_click="ignore")
+
+
 def table_download(label: str, title: str, frame: pl.DataFrame, notes: list[str], file_name: str, key: str) -> None:
     """A download button for any frame as a one-sheet workbook (built only when clicked)."""
     st.download_button(label, lambda: spreadsheet.table_xlsx(title, frame, notes), file_name=file_name, mime=XLSX,

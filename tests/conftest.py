@@ -16,6 +16,8 @@ from core.uscc import uscc_check_char
 # The publication chain's key (warehouse/chain.py) for the whole test process, module fixtures included: many tests
 # copy a built warehouse without the key file beside it. tests/test_publication_chain.py unsets it to test the file.
 os.environ["DASHBOARD_SECRET"] = "test-publication-chain-key"
+# No background precomputation after each test's writes (tests of it call analytics.precompute.run directly).
+os.environ.setdefault("DASHBOARD_PRECOMPUTE", "off")
 
 HEADERS = [c.header for c in SUBMISSION_COLUMNS]
 FROZEN_TODAY = "2025-06-15"

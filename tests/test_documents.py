@@ -423,7 +423,12 @@ def test_the_monthly_page_offers_the_bulletin_and_the_briefing(snap, hand, monke
     clear_caches()
     at = app_as("leader", hand.path, "pages/monthly_bulletin.py").run()
     assert not at.exception
-    labels = [b.label for b in at.get("download_button")]
-    assert {"下载月度通报（docx）", "下载月度通报（pdf）", "下载专报（docx）", "下载专报（pdf）"} <= set(labels)
+    labels = [b.label for b in at.button]
+    assert {"生成月度通报（docx）", "生成月度通报（pdf）", "生成专报（docx）", "生成专报（pdf）"} <= set(labels)
+    next(b for b in at.button if b.label == "生成月度通报（pdf）").click().run()
+    assert not at.exception
+    assert "下载月度通报（pdf）" in [b.label for b in at.get("download_button")]
+    assert "生成月度通报（pdf）" not in [b.label for b in at.button]  # built once, kept for this snapshot
+    assert "月度通报（pdf）已生成" in str(at.main)  # the progress notice (st.status) says it is done
     assert [o for o in at.radio(key="bulletin_doc_version").options] == ["公开版", "内部版"]
     clear_caches()

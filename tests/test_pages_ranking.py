@@ -199,8 +199,9 @@ def test_monthly_bulletin_shows_the_bulletin_figures(wh):
     assert [s.value for s in at.success] == ["红榜：" + ("、".join(b.red) or "无")]
     assert [e.value for e in at.error] == ["黑榜：" + ("、".join(b.black) or "无")]
     assert any("本月报表尚未收到：兰州新区" in w.value for w in at.warning)
-    assert [x.label for x in at.get("download_button")] == [
-        "下载月度通报（xlsx）", "下载月度通报（docx）", "下载月度通报（pdf）", "下载专报（docx）", "下载专报（pdf）"]
+    assert [x.label for x in at.get("download_button")] == ["下载月度通报（xlsx）"]
+    assert [x.label for x in at.button] == [  # documents are built on request, under a progress notice
+        "生成月度通报（docx）", "生成月度通报（pdf）", "生成专报（docx）", "生成专报（pdf）"]
     at.selectbox(key="bulletin_month").set_value(dt.date(2025, 3, 1)).run()
     assert not at.exception
     assert at.metric[0].value == str(monthly.monthly_bulletin(snapshot(), dt.date(2025, 3, 1)).total_month_yi)
