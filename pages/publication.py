@@ -35,8 +35,8 @@ if notice:
 
 
 def export(publication_id: str, fmt: str) -> bytes:
-    """Built when the download is clicked (PDF/HTML render charts): on the snapshot current at that moment."""
-    return bulletin.publication_export(data.current_snapshot(), publication_id, fmt)
+    """The file built in the background after the publication (a read), or built now when it is not there yet."""
+    return data.load(bulletin.publication_export, publication_id, fmt)
 
 
 # ----------------------------------------------------------------------------- the list

@@ -63,7 +63,9 @@ def _texts(node, out: list[str]) -> None:
         out.extend(str(v) for v in cells if not pd.isna(v))
         if pd.isna(cells).any() and not _placeholder(node):
             out.append("None (empty cells shown without the — placeholder)")
-    elif isinstance(value, str | int | float):
+    elif isinstance(value, str):
+        out.append(re.sub(r"<style>.*?</style>", "", value, flags=re.S))  # page styling is not text a user reads
+    elif isinstance(value, int | float):
         out.append(str(value))
     options = getattr(node, "options", None)
     if isinstance(options, list | tuple):
