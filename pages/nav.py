@@ -41,8 +41,8 @@ TITLES = {Path(path).stem: title for path, title, _, _ in PAGES}
 # Menu sections (the whole menu stays expanded: Streamlit folds a flat list after ten pages).
 SECTIONS = {
     "工作台": ("overview", "work_queue", "my_unit", "unit_progress", "submissions"),
-    "排名与通报": ("ranking_live", "monthly_bulletin", "publication", "annual"),
-    "目标与项目": ("targets", "major_projects", "lifecycle", "levels"),
+    "排名与通报": ("ranking_live", "monthly_bulletin", "publication", "annual", "office_lists"),
+    "目标与项目": ("targets", "major_projects", "lifecycle", "supervision", "levels"),
     "抽样核查": ("verification",),
 }
 

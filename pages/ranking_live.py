@@ -82,9 +82,10 @@ loaded = freshness.get("last_received_at")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("参与排名单位", f"{ranked} 个")
 m2.metric("报表齐全单位", f"{complete}/{ranking.table.height} 个", help="指标期间各月报表均已收到的单位")
-m3.metric(metrics.DATA_CUTOFF.label, month_label(as_of) if as_of else "—",
-          help=metrics.DATA_CUTOFF.definition + "（本页限于所选季度的指标期间）")
-m4.metric("最近一次加载", f"{loaded:%Y-%m-%d %H:%M}" if loaded else "—", help="最近一次收到并入库报表的时间")
+m3.metric("本季排名数据截至", month_label(as_of) if as_of else "—",
+          help=metrics.DATA_CUTOFF.definition + "，限于所选季度的指标期间（侧栏“数据截至”为全部数据）")
+m4.metric("最近一次加载", f"{loaded:%m月%d日 %H:%M}" if loaded else "—",
+          help=f"最近一次收到并入库报表的时间（{loaded:%Y年%m月%d日 %H:%M}）" if loaded else "尚无报表入库")
 
 overdue = status.filter(pl.col("overdue") != "").join(ranking.table.select("unit_code", "unit_name"), on="unit_code")
 if not overdue.is_empty():
