@@ -3,12 +3,16 @@ developer text outside the admin 技术信息 fold, and the same label shows the
 from __future__ import annotations
 
 import re
-import shutil
 
 import pandas as pd
 import pytest
-from test_pages_ranking import QUARTER, TODAY, _fill
-from test_ranking_warehouse import HandWarehouse
+from test_pages_ranking import (  # noqa: F401 - `built` and `wh` are the shared warehouse fixtures
+    QUARTER,
+    TODAY,
+    _fill,
+    built,
+    wh,
+)
 
 from pages.nav import PAGES
 from tests.apptest_support import app_as, clear_caches, ensure_users
@@ -18,22 +22,10 @@ FORBIDDEN = re.compile(r"config/|\.toml|mart_|\.duckdb|\bNone\b|\bnan\b|\b[0-9a-
 FOLD = "技术信息"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    wh = HandWarehouse(tmp_path_factory.mktemp("visible") / "warehouse.duckdb")
-    _fill(wh)
-    return wh.path
-
-
-@pytest.fixture
-def wh(built, tmp_path, monkeypatch):
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(built, path)
-    shutil.copytree(built.with_name(built.stem + ".snapshots"), path.with_name(path.stem + ".snapshots"))
-    monkeypatch.setenv("WAREHOUSE", str(path))
-    monkeypatch.setenv("DASHBOARD_TODAY", TODAY)
+@pytest.fixture(autouse=True)
+def _fresh_caches():
     clear_caches()
-    yield path
+    yield
     clear_caches()
 
 

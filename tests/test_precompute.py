@@ -9,8 +9,13 @@ import shutil
 
 import polars as pl
 import pytest
-from test_pages_ranking import LIVE, TODAY, _fill
-from test_ranking_warehouse import HandWarehouse
+from test_pages_ranking import (  # noqa: F401 - `built` and `wh` are the shared warehouse fixtures
+    LIVE,
+    TODAY,
+    _fill,
+    built,
+    wh,
+)
 
 from analytics import overview, precompute
 from analytics.ranking import composite, history
@@ -21,22 +26,10 @@ from warehouse import store
 OVERVIEW, TARGETS = "pages/overview.py", "pages/targets.py"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    wh = HandWarehouse(tmp_path_factory.mktemp("precompute") / "warehouse.duckdb")
-    _fill(wh)
-    return wh.path
-
-
-@pytest.fixture
-def wh(built, tmp_path, monkeypatch):
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(built, path)
-    shutil.copytree(built.with_name(built.stem + ".snapshots"), path.with_name(path.stem + ".snapshots"))
-    monkeypatch.setenv("WAREHOUSE", str(path))
-    monkeypatch.setenv("DASHBOARD_TODAY", TODAY)
+@pytest.fixture(autouse=True)
+def _fresh_caches():
     clear_caches()
-    yield path
+    yield
     clear_caches()
 
 
