@@ -1,7 +1,8 @@
 """The one way a TOML file of config/ is read: parsed, validated by a typed model (pydantic), and every problem
 turned into a Chinese message that names the line.
 
-- `read_model(name, Model, what)` / `parse_model(text, Model, what, path)`: the file as a validated, frozen model.
+- `read_model(name, Model, what)` / `parse_model(text, Model, what, path, error)`: the file as a validated, frozen
+  model; problems raised as `error`, the caller's ConfigError subclass.
 - A model's fields carry their Chinese name as `title` (e.g. `Field(title="方向 direction")`); a validator raises
   `ValueError` with a Chinese sentence. `ConfigError` says where: the TOML parser's line for syntax errors, the
   line of the offending key (or of the quoted value inside a list) for everything else.
@@ -25,8 +26,11 @@ M = TypeVar("M", bound=BaseModel)
 class ConfigError(ValueError):
     """A config problem, with the line it was found on (None when the file as a whole is wrong)."""
 
-    def __init__(self, message: str, line: int | None = None, path: str | None = None, what: str = "配置"):
+    WHAT = "配置"  # what the file is, in the message; a subclass names its own file (e.g. 指标体系配置)
+
+    def __init__(self, message: str, line: int | None = None, path: str | None = None, what: str | None = None):
         self.message, self.line, self.path = message, line, path
+        what = what or self.WHAT
         where = f"第 {line} 行：" if line else ""
         super().__init__(f"{what}错误（{path or '配置文本'}）{where}{message}")
 
@@ -78,7 +82,8 @@ class TomlLines:
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-def parse_toml(text: str, path: str | None = None, what: str = "配置") -> dict:
+def parse_toml(text: str, path: str | None = None, what: str = "配置",
+               error: type[ConfigError] = ConfigError) -> dict:
     """The TOML text as a dict; a syntax error becomes a ConfigError on the parser's line and column."""
     try:
         return tomllib.loads(text)
@@ -86,20 +91,20 @@ def parse_toml(text: str, path: str | None = None, what: str = "配置") -> dict
         m = _TOML_LINE.search(str(e))
         line = int(m.group(1)) if m else None
         col = f"（第 {m.group(2)} 列）" if m else ""
-        raise ConfigError(f"TOML 语法错误{col}：{_TOML_LINE.sub('', str(e)).strip()}", line, path, what) from None
+        raise error(f"TOML 语法错误{col}：{_TOML_LINE.sub('', str(e)).strip()}", line, path, what) from None
 
 
-def read_text(path: str | Path, what: str = "配置") -> tuple[str, bytes]:
+def read_text(path: str | Path, what: str = "配置", error: type[ConfigError] = ConfigError) -> tuple[str, bytes]:
     """(text, raw bytes) of a config file, with Chinese errors for an unreadable or non-UTF-8 file."""
     p = Path(path)
     try:
         raw = p.read_bytes()
     except OSError as e:
-        raise ConfigError(f"无法读取配置文件：{e.strerror or e}", path=str(p), what=what) from None
+        raise error(f"无法读取配置文件：{e.strerror or e}", path=str(p), what=what) from None
     try:
         return raw.decode("utf-8"), raw
     except UnicodeDecodeError:
-        raise ConfigError("配置文件不是 UTF-8 编码", path=str(p), what=what) from None
+        raise error("配置文件不是 UTF-8 编码", path=str(p), what=what) from None
 
 
 def _entry_label(data: Any, loc: tuple) -> tuple[str | None, str | None, int | None, str]:
@@ -178,7 +183,8 @@ def _message(err: dict, model: type[BaseModel], label: str, key: str | None) -> 
     return f"{of}{title}无效：{err['msg']}"
 
 
-def validate(model: type[M], data: dict, text: str, path: str | None = None, what: str = "配置") -> M:
+def validate(model: type[M], data: dict, text: str, path: str | None = None, what: str = "配置",
+             error: type[ConfigError] = ConfigError) -> M:
     """`data` validated by `model`; the first problem becomes a ConfigError on its line."""
     try:
         return model.model_validate(data)
@@ -196,11 +202,13 @@ def validate(model: type[M], data: dict, text: str, path: str | None = None, wha
         quoted = re.search(r"“([^”]+)”", str(err.get("ctx", {}).get("error", ""))) if err["type"] == "value_error" else None
         value = quoted.group(1) if quoted else None
         line = lines.find(table, key if err["type"] != "missing" else None, index, value)
-        raise ConfigError(_message(err, model, label, key), line, path, what) from None
+        raise error(_message(err, model, label, key), line, path, what) from None
 
 
-def parse_model(text: str, model: type[M], what: str = "配置", path: str | None = None) -> M:
-    return validate(model, parse_toml(text, path, what), text, path, what)
+def parse_model(text: str, model: type[M], what: str = "配置", path: str | None = None,
+                error: type[ConfigError] = ConfigError) -> M:
+    """The text validated by `model`; every problem raised as `error` (a ConfigError subclass of the caller's)."""
+    return validate(model, parse_toml(text, path, what, error), text, path, what, error)
 
 
 def _path(name: str | Path) -> Path:

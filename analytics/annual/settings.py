@@ -26,8 +26,9 @@ ITEM_KINDS = {"bonus": "加分", "penalty": "扣分"}
 
 
 class AnnualConfigError(config.ConfigError):
-    def __init__(self, message: str, line: int | None = None, path: str | None = None):
-        super().__init__(message, line, path, WHAT)
+    """A problem of the annual assessment config, with the line it was found on."""
+
+    WHAT = WHAT  # the module constant: one name for the file in every message
 
 
 class _Quarters(Strict):
@@ -150,10 +151,7 @@ class AnnualConfig:
 
 
 def parse_annual_config(text: str, path: str | None = None, sha256: str | None = None) -> AnnualConfig:
-    try:
-        f = config.parse_model(text, _AnnualFile, WHAT, path)
-    except config.ConfigError as e:
-        raise AnnualConfigError(e.message, e.line, path) from None
+    f = config.parse_model(text, _AnnualFile, WHAT, path, AnnualConfigError)
     lines = config.TomlLines(text)
 
     def fail(message: str, table: str | None = None, key: str | None = None, index: int | None = None):
@@ -235,8 +233,5 @@ def annual_configured(path: str | Path | None = None) -> bool:
 
 def load_annual_config(path: str | Path | None = None) -> AnnualConfig:
     p = config_path(path)
-    try:
-        text, raw = config.read_text(p, WHAT)
-    except config.ConfigError as e:
-        raise AnnualConfigError(e.message, e.line, e.path) from None
+    text, raw = config.read_text(p, WHAT, AnnualConfigError)
     return parse_annual_config(text, str(p), hashlib.sha256(raw).hexdigest())

@@ -33,8 +33,7 @@ ATTRIBUTION_REFERENCES = {"previous_quarter": "上季度参照", "goalposts": "�
 class IndicatorConfigError(config.ConfigError):
     """A problem of the indicator config, with the line it was found on."""
 
-    def __init__(self, message: str, line: int | None = None, path: str | None = None):
-        super().__init__(message, line, path, WHAT)
+    WHAT = WHAT  # the module constant: one name for the file in every message
 
 
 @dataclass(frozen=True)
@@ -310,10 +309,7 @@ def _check_params(params: dict | None, formula: str | None) -> dict | None:
 
 def parse_indicator_config(text: str, path: str | None = None, sha256: str | None = None) -> IndicatorConfig:
     """Validate config text (e.g. one stored with a publication) and build the config."""
-    try:
-        f = config.parse_model(text, IndicatorFile, WHAT, path)
-    except config.ConfigError as e:
-        raise IndicatorConfigError(e.message, e.line, path) from None
+    f = config.parse_model(text, IndicatorFile, WHAT, path, IndicatorConfigError)
     lines = config.TomlLines(text)
 
     def fail(message: str, table: str | None = None, key: str | None = None, index: int | None = None):
@@ -376,10 +372,7 @@ def parse_indicator_config(text: str, path: str | None = None, sha256: str | Non
 def load_indicator_config(path: str | Path | None = None) -> IndicatorConfig:
     """Read and validate the indicator config file (default config/indicators.toml)."""
     p = Path(path) if path else DEFAULT_PATH
-    try:
-        text, raw = config.read_text(p, WHAT)
-    except config.ConfigError as e:
-        raise IndicatorConfigError(e.message, e.line, e.path) from None
+    text, raw = config.read_text(p, WHAT, IndicatorConfigError)
     return parse_indicator_config(text, str(p), hashlib.sha256(raw).hexdigest())
 
 
