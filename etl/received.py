@@ -6,13 +6,10 @@ import datetime as dt
 import io
 import os
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from core import catalog
+from core import catalog, clock
 from core.periods import add_months
 from etl.read import FileRejected, decode_text
-
-TZ = ZoneInfo("Asia/Shanghai")
 
 
 def parse_received_at(value: str | dt.datetime) -> dt.datetime:
@@ -24,7 +21,7 @@ def parse_received_at(value: str | dt.datetime) -> dt.datetime:
             stamp = dt.datetime.fromisoformat(str(value).strip())
         except ValueError:
             raise ValueError(f"收到时间“{value}”不是 ISO 8601 格式，应形如 2025-04-03T10:30:00 或 2025-04-03") from None
-    return stamp.astimezone(TZ).replace(tzinfo=None) if stamp.tzinfo else stamp
+    return stamp.astimezone(clock.TZ).replace(tzinfo=None) if stamp.tzinfo else stamp
 
 
 def deadline_for(month: dt.date) -> dt.datetime:

@@ -20,9 +20,9 @@ import secrets
 import sqlite3
 from pathlib import Path
 from typing import Callable, Iterator
-from zoneinfo import ZoneInfo
 
 from core import catalog, roles
+from core.clock import now_local
 from core.roles import User
 from warehouse import login_throttle, store
 from warehouse.account_records import EVENTS, Account, AuditEntry, LoginResult, SessionCheck, parse_ts
@@ -83,7 +83,7 @@ USERNAME_MAX_CHARS = 64
 
 def now() -> dt.datetime:
     """Asia/Shanghai local wall time, naive (the warehouse's convention)."""
-    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
+    return now_local()
 
 
 def _norm(username: str) -> str:

@@ -8,7 +8,6 @@ inserted (migration 007): a correction is a new publication that names the one i
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,7 +24,14 @@ from analytics.annual.engine import (
 )
 from analytics.annual.settings import AnnualConfig, load_annual_config, parse_annual_config
 from analytics.publication import signoff
-from analytics.publication.archive import PublicationRefused, PublishOutcome, canonical_json
+from analytics.publication.archive import (
+    PublicationRefused,
+    PublishOutcome,
+    canonical_json,
+    clean_text,
+    content_hash,
+    sha256_text,
+)
 from core import clock
 from warehouse import store
 from warehouse.queries import annual as q
@@ -53,19 +59,6 @@ class AnnualPublication:
     assessment: AnnualAssessment
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def content_hash(record: dict) -> str:
-    return _sha256(canonical_json({k: record[k] for k in HASHED_FIELDS}))
-
-
-def _text(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
 def publish_annual(warehouse, assessment: AnnualAssessment, config: AnnualConfig, *, by: str,
                    note: str | None = None, incomplete_reason: str | None = None, at: dt.datetime | None = None,
                    prepared_by_user: str | None = None) -> PublishOutcome:
@@ -75,7 +68,7 @@ def publish_annual(warehouse, assessment: AnnualAssessment, config: AnnualConfig
     半年督查 score is missing; the year is already published and no `note` explains the correction; some unit's
     result is incomplete and no `incomplete_reason` is given. An identical request returns the first publication.
     """
-    by, note, incomplete_reason = _text(by), _text(note), _text(incomplete_reason)
+    by, note, incomplete_reason = clean_text(by), clean_text(note), clean_text(incomplete_reason)
     year = assessment.year
     if not by:
         raise PublicationRefused("请填写发布人")
@@ -88,9 +81,9 @@ def publish_annual(warehouse, assessment: AnnualAssessment, config: AnnualConfig
         raise PublicationRefused(f"以下单位的半年督查结果尚未录入：{'、'.join(lacking)}。请先录入后再发布。")
     inputs_json = canonical_json(assessment.inputs.to_dict())
     results_json = canonical_json(assessment.results_dict())
-    request_key = _sha256(canonical_json({
-        "year": year, "group_id": assessment.group_id, "inputs": _sha256(inputs_json),
-        "results": _sha256(results_json), "config_sha256": config.sha256, "by": by, "note": note,
+    request_key = sha256_text(canonical_json({
+        "year": year, "group_id": assessment.group_id, "inputs": sha256_text(inputs_json),
+        "results": sha256_text(results_json), "config_sha256": config.sha256, "by": by, "note": note,
         "incomplete_reason": incomplete_reason}))
     with store.write_transaction(warehouse) as con:
         same = writes.find_by_request(con, request_key)
@@ -115,7 +108,7 @@ def publish_annual(warehouse, assessment: AnnualAssessment, config: AnnualConfig
             "config_sha256": config.sha256, "config_text": config.text, "method_version": assessment.engine_version,
             "inputs_json": inputs_json, "results_json": results_json, "request_key": request_key,
         }
-        record["content_hash"] = content_hash(record)
+        record["content_hash"] = content_hash(record, HASHED_FIELDS)
         rows = [(r["unit_code"], r["unit_name"], r["score_exact"], r["rank"], r["grade"], r["complete"], r["flags"])
                 for r in assessment.table.iter_rows(named=True)]
         writes.insert_publication(con, record, [*HASHED_FIELDS, "content_hash"], rows)
@@ -152,7 +145,7 @@ def load_annual_publication(snapshot: store.Source, publication_id: str) -> Annu
 def verify_annual_publication(source: store.Source, publication_id: str) -> bool:
     """True when the stored hash matches the stored content, the config text its sha256, and the rows the results."""
     r = _record(source, publication_id)
-    if content_hash(r) != r["content_hash"] or _sha256(r["config_text"]) != r["config_sha256"]:
+    if content_hash(r, HASHED_FIELDS) != r["content_hash"] or sha256_text(r["config_text"]) != r["config_sha256"]:
         return False
     stored = sorted((t["unit_code"], t["score_exact"], t["rank"], t["grade"], t["complete"], t["flags"])
                     for t in json.loads(r["results_json"])["table"])

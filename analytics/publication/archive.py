@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -20,6 +19,7 @@ from analytics.publication import signoff
 from analytics.ranking.composite import Ranking, rank_values
 from analytics.ranking.indicator_config import IndicatorConfig, parse_indicator_config
 from analytics.ranking.indicators import IndicatorValues
+from core import clock
 from core.periods import quarter_zh
 from warehouse import store
 from warehouse.queries import ranking as q
@@ -74,28 +74,24 @@ def _json_default(o):
     raise TypeError(f"无法序列化 {type(o).__name__}")
 
 
-def _sha256(text: str) -> str:
+def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def content_hash(record: dict) -> str:
-    """sha256 over the canonical JSON of a publication's hashed fields."""
-    return _sha256(canonical_json({k: record[k] for k in HASHED_FIELDS}))
+def content_hash(record: dict, fields: tuple[str, ...] = HASHED_FIELDS) -> str:
+    """sha256 over the canonical JSON of a publication's hashed fields (a quarterly publication's by default)."""
+    return sha256_text(canonical_json({k: record[k] for k in fields}))
 
 
-def _now() -> dt.datetime:
-    """Publication time, Asia/Shanghai local (a record of when, not an input to any figure)."""
-    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
-
-
-def _text(value: str | None) -> str | None:
+def clean_text(value: str | None) -> str | None:
+    """A person's text as stored: stripped, and None when empty."""
     value = (value or "").strip()
     return value or None
 
 
 def inputs_digest(ranking: Ranking) -> str:
     """sha256 of a ranking's inputs, whichever snapshot file they were read from: equal digests, same data."""
-    return _sha256(canonical_json({**ranking.inputs.to_dict(), "snapshot_identity": None}))
+    return sha256_text(canonical_json({**ranking.inputs.to_dict(), "snapshot_identity": None}))
 
 
 def publish(warehouse: str | None, ranking: Ranking, config: IndicatorConfig, *, by: str,
@@ -107,7 +103,7 @@ def publish(warehouse: str | None, ranking: Ranking, config: IndicatorConfig, *,
     - some unit's data are incomplete and no `incomplete_reason` is given.
     An identical request repeated (a double click) returns the first publication with `duplicate=True`.
     """
-    by, note, incomplete_reason = _text(by), _text(note), _text(incomplete_reason)
+    by, note, incomplete_reason = clean_text(by), clean_text(note), clean_text(incomplete_reason)
     if not by:
         raise PublicationRefused("请填写发布人")
     if not ranking.table["ranked"].any():
@@ -119,10 +115,10 @@ def publish(warehouse: str | None, ranking: Ranking, config: IndicatorConfig, *,
     results_json = canonical_json(ranking.results_dict())
     # The same data, results, person and texts make the same request, whichever snapshot file they were read from
     # (publishing itself writes a new snapshot, so a repeated click may come from a newer file with the same data).
-    request_key = _sha256(canonical_json({
+    request_key = sha256_text(canonical_json({
         "quarter": ranking.quarter, "group_id": ranking.group_id,
         "inputs": inputs_digest(ranking),
-        "results": _sha256(results_json), "config_sha256": config.sha256, "by": by, "note": note,
+        "results": sha256_text(results_json), "config_sha256": config.sha256, "by": by, "note": note,
         "incomplete_reason": incomplete_reason,
     }))
     with store.write_transaction(warehouse) as con:
@@ -145,7 +141,7 @@ def publish(warehouse: str | None, ranking: Ranking, config: IndicatorConfig, *,
             "quarter": ranking.quarter,
             "group_id": ranking.group_id,
             "group_name": ranking.group_name,
-            "published_at": (at or _now()).isoformat(),
+            "published_at": (at or clock.now_local()).isoformat(),
             "published_by": by,
             "note": note,
             "corrects": current[0] if current else None,
@@ -199,7 +195,7 @@ def verify_publication(snapshot: store.Source, publication_id: str) -> bool:
     """True when the stored content hash matches the stored content, the config text matches its sha256, and the
     per-unit rows equal the stored results."""
     r = _record(snapshot, publication_id)
-    if content_hash(r) != r["content_hash"] or _sha256(r["config_text"]) != r["config_sha256"]:
+    if content_hash(r) != r["content_hash"] or sha256_text(r["config_text"]) != r["config_sha256"]:
         return False
     cols = ("unit_code", "score", "rank", "rank_median", "rank_q05", "rank_q95", "complete", "flags")
     stored = sorted(tuple(t[c] for c in cols) for t in json.loads(r["results_json"])["table"])
