@@ -72,7 +72,7 @@ with tab_upload:
             st.download_button(
                 "下载校验报告（xlsx）",
                 etl_report.report_xlsx(reports),
-                file_name=f"校验报告_{dt.datetime.now():%Y%m%d%H%M}.xlsx",
+                file_name=f"校验报告_{clock.now_local():%Y%m%d%H%M}.xlsx",
                 mime=widgets.XLSX,
             )
             if foreign:
