@@ -63,6 +63,8 @@ RULE_ZH = {
     "source_changed": "资金来源中途改变",
     "threshold_raised": "投资额中途调过10亿元门槛",
     "threshold_edge": "投资额略高于10亿元门槛",
+    "threshold_bundled": "多期合并跨过10亿元门槛",
+    "source_foreign_lookalike": "境外投资方与省内企业同名",
     **{code: lifecycle.RULES[rule] for rule, code in STALL_CODES.items()},
     "ecod_outlier": "模型综合异常",
 }
@@ -75,6 +77,7 @@ RULES = (
     rules_records.round_trip_signals,
     rules_claims.source_signals,
     rules_claims.threshold_signals,
+    rules_claims.bundled_signals,
     rules_patterns.late_revision_signals,
     rules_patterns.quarter_end_signals,
     rules_patterns.round_number_signals,

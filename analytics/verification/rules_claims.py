@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from analytics.verification.rules_identity import place_pattern
+from analytics.verification.rules_identity import company_stem, place_pattern
 from analytics.verification.signals import KEY, RuleContext, emit, signals
 
 OUTSIDE = ("省外境内", "境外")
+# A foreign investor's name starts with where it is registered (香港某某投资有限公司); generic words that a
+# holding vehicle adds to its operating company's name.
+FOREIGN_PLACE = r"^(?:中国)?(?:香港|澳门|台湾)(?:特别行政区|地区)?"
+HOLDING_WORDS = r"(?:国际|投资|控股|集团|实业投资)+$"
+# A project name saying that several phases or projects are reported as one.
+BUNDLED = r"含[一二三四五六七八九十\d]+期|[一二三四五六七八九十\d]+[、，,及和至][一二三四五六七八九十\d]+期|等[一二三四五六七八九十\d]+个项目|打捆|捆绑"
 # The administrative-division code inside a USCC (characters 3–8) of an enterprise registered in Gansu.
 GANSU_REGION = "62"
 
@@ -43,6 +49,7 @@ def source_signals(ctx: RuleContext) -> pl.DataFrame:
         .group_by("pk", maintain_order=True).first()
         .join(pop.select("pk", *KEY), on="pk").sort(KEY)
     )
+    out.append(foreign_lookalike_signals(ctx))
     out.append(emit(changes, "duplication", "source_changed", pl.lit(ctx.severity["source_changed"]),
                     pl.format("{}年{}月起资金来源由“{}”改为“{}”（投资方 {}），同一项目资金来源改变，请核实",
                               pl.col("month").dt.year(), pl.col("month").dt.month(), pl.col("prev"),
@@ -83,3 +90,46 @@ def threshold_signals(ctx: RuleContext) -> pl.DataFrame:
                                   pl.col("amount").round(0), pl.lit(round(band * 100)), pl.lit(above.height),
                                   pl.lit(below))))
     return pl.concat(out)
+
+
+def foreign_lookalike_signals(ctx: RuleContext) -> pl.DataFrame:
+    """Money reported as 境外 from a Hong Kong/Macao/Taiwan investor whose name, without its place and holding
+    words (香港 … 投资有限公司), is the name of a company registered in Gansu (USCC region 62) reported in the
+    window: the look-alike through which a provincial investor's money is passed off as foreign (返程投资).
+    A checkable fact (the two registrations), so decisive."""
+    places = place_pattern()
+
+    def stem(col: str, prefix: str) -> pl.Expr:
+        plain = pl.col(col).fill_null("").str.replace_all(r"[\s\p{P}]", "").str.replace(prefix, "")
+        return plain.map_elements(company_stem, return_dtype=pl.String).str.replace(HOLDING_WORDS, "")
+
+    gansu = (
+        ctx.history.filter(pl.col("investor_uscc").str.strip_chars().str.slice(2, 2) == GANSU_REGION)
+        .select(pl.col("investor_name").alias("gansu_name")).unique()
+        .with_columns(stem=stem("gansu_name", f"^(?:{places})+"))
+        .filter(pl.col("stem").str.len_chars() >= 3)
+        .unique("stem", keep="first")
+    )
+    foreign = ctx.population.filter(
+        (pl.col("fund_source") == "境外") & pl.col("investor_name").str.contains(FOREIGN_PLACE).fill_null(False)
+    ).with_columns(stem=stem("investor_name", FOREIGN_PLACE))
+    hits = foreign.join(gansu, on="stem").sort(KEY)
+    return emit(hits, "duplication", "source_foreign_lookalike", pl.lit(ctx.severity["source_foreign_lookalike"]),
+                pl.format("资金来源填报为境外，但境外投资方“{}”除地名和“投资”等字样外与甘肃省内登记的企业“{}”同名，"
+                          "疑为省内资金借境外壳公司计为外资，请核实投资方登记和资金来源",
+                          pl.col("investor_name"), pl.col("gansu_name")))
+
+
+def bundled_signals(ctx: RuleContext) -> pl.DataFrame:
+    """A project counted as 10亿元以上 (计划总投资 or 签约金额 at or above the threshold, below twice it) whose
+    name says it bundles several phases or projects (含二期, 一、二期, 等3个项目, 打捆): two deals below the threshold
+    reported as one above it. Genuine multi-phase contracts exist, so it is of medium strength, but decisive:
+    the contract settles it."""
+    t = float(ctx.settings["threshold_wan"])
+    amount = pl.max_horizontal(pl.col("planned_investment_wan").cast(pl.Float64), pl.col("signed_f"))
+    hits = ctx.population.filter(
+        amount.is_between(t, 2 * t, closed="left") & pl.col("project_name").str.contains(BUNDLED).fill_null(False)
+    ).with_columns(amount=amount).sort(KEY)
+    return emit(hits, "consistency", "threshold_bundled", pl.lit(ctx.severity["threshold_bundled"]),
+                pl.format("项目名称“{}”显示为多期或多个项目合并填报，合并后投资额 {} 万元刚跨过 10亿元 统计门槛，"
+                          "请核实是否为同一合同", pl.col("project_name"), pl.col("amount").round(0)))

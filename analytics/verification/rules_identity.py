@@ -148,8 +148,9 @@ def _later_and_first(part: pl.DataFrame, code_later: str, sev_later: pl.Expr, co
 
 
 def _mirrored(ctx: RuleContext, pairs: pl.DataFrame) -> pl.DataFrame:
-    """pk_a, pk_b, mirror: the two projects' monthly funds match month by month (both positive and within the
-    amount tolerance) in at least 3 months and at least 60 % of the months either has money."""
+    """pk_a, pk_b, mirror: the two projects' monthly funds track each other month by month — both positive and in
+    the same proportion (within the amount tolerance of their median ratio: a copy scaled by a few per cent still
+    mirrors) in at least 3 months and at least 60 % of the months either has money."""
     h = ctx.history.select("pk", "month", "funds_f")
     tol = ctx.settings["amount_tolerance"]
     both = (
@@ -157,8 +158,9 @@ def _mirrored(ctx: RuleContext, pairs: pl.DataFrame) -> pl.DataFrame:
         .join(h.rename({"pk": "pk_a", "funds_f": "fa"}), on="pk_a")
         .join(h.rename({"pk": "pk_b", "funds_f": "fb"}), on=["pk_b", "month"])
         .filter((pl.col("fa") > 0) | (pl.col("fb") > 0))
-        .with_columns(match=(pl.col("fa") > 0) & (pl.col("fb") > 0)
-                      & ((pl.col("fa") - pl.col("fb")).abs() <= tol * pl.max_horizontal("fa", "fb")))
+        .with_columns(ratio=pl.when((pl.col("fa") > 0) & (pl.col("fb") > 0)).then(pl.col("fb") / pl.col("fa")))
+        .with_columns(match=((pl.col("ratio") / pl.col("ratio").median().over("pk_a", "pk_b") - 1).abs() <= tol)
+                      .fill_null(False))
     )
     return both.group_by("pk_a", "pk_b").agg(
         ((pl.col("match").sum() >= 3) & (pl.col("match").mean() >= 0.6)).alias("mirror"))
@@ -187,12 +189,16 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
     same_signed = gap == 0
     close = gap <= s["amount_tolerance"]
     cross = pl.col("unit_code_a") != pl.col("unit_code_b")
-    mirrored = _mirrored(ctx, pairs.filter(similar & close & (gap > 0)))
+    mirrored = _mirrored(ctx, pairs.filter(similar & (gap > 0)))
     pairs = pairs.with_columns(gap=gap).join(mirrored, on=["pk_a", "pk_b"], how="left").with_columns(
         pl.col("mirror").fill_null(False))
-    # the same amount, or monthly funds that mirror each other: the same contract (decisive); only a similar
-    # amount: medium, under its own code (a group does repeat a template project elsewhere at a similar size)
-    same_deal = (pl.col("gap") == 0) | pl.col("mirror")
+    # the same amount, monthly funds that mirror each other (whatever the amounts: the same money reported
+    # twice), or a similar amount signed the same day: the same contract (decisive); only a similar amount: medium, under its own code (a group does
+    # repeat a template project elsewhere at a similar size)
+    same_day = pl.col("signing_date_a") == pl.col("signing_date_b")
+    same_deal = (pl.col("gap") == 0) | pl.col("mirror") | (same_day & close)
+    close = close & ~pl.col("mirror")   # a mirrored pair is a same deal, never merely "close"
+    same_or_close = same_deal | close
     deal_sev = pl.lit(sev["duplicate_across_units"])
 
     def other_label(me: str, other: str) -> pl.Expr:
@@ -216,18 +222,18 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
                                     pl.col(f"unit_name_{other}"), other_label(me, other)),
     )
     out += _later_and_first(
-        pairs.filter(cross & similar & close & same_deal), "duplicate_across_units", deal_sev,
+        pairs.filter(cross & similar & same_deal), "duplicate_across_units", deal_sev,
         "duplicate_across_units_original", sev["duplicate_across_units_original"],
         lambda me, other: pl.format("同一投资方（{}）在 {} 与 {} 重复填报同一项目（投资方、项目名称相同或相近，签约金额"
-                                    "相同或各月到位资金一一对应），本项目填报不早于对方：{}", pl.col(f"investor_name_{me}"),
+                                    "相同、同日签约且金额相近或各月到位资金一一对应），本项目填报不早于对方：{}", pl.col(f"investor_name_{me}"),
                                     pl.col(f"unit_name_{me}"), pl.col(f"unit_name_{other}"), other_label(me, other)),
         lambda me, other: pl.format("本项目与{}的同一项目重复填报（后者填报在后）：{}", pl.col(f"unit_name_{other}"),
                                     other_label(me, other)),
     )
-    for deal, code, text in ((same_deal, "repeat_signing", "签约金额相同或各月到位资金一一对应"),
+    for deal, code, text in ((same_deal, "repeat_signing", "签约金额相同、同日签约且金额相近或各月到位资金一一对应"),
                              (~same_deal, "repeat_signing_close", "签约金额相差不超过10%")):
         out += _later_and_first(
-            pairs.filter(~cross & similar & close & deal), code, pl.lit(sev[code]),
+            pairs.filter(~cross & similar & deal & same_or_close), code, pl.lit(sev[code]),
             "repeat_signing_original", sev["repeat_signing_original"],
             lambda me, other, text=text: pl.format(
                 "疑似重复签约：与本单位项目 {}“{}”（{}签约）投资方相同、项目名称相近、{}", pl.col(f"project_id_{other}"),
@@ -237,11 +243,11 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
                                         date_zh_expr(f"signing_date_{other}")),
         )
     out += [
-        *_both_sides(pairs.filter(cross & similar & ~close), "similar_project_same_investor",
+        *_both_sides(pairs.filter(cross & similar & ~same_or_close), "similar_project_same_investor",
                      sev["similar_project_same_investor"], across("有名称相近的项目（签约金额不同），请核实是否重复统计")),
         *_both_sides(pairs.filter(~similar & same_signed), "same_investor_same_amount",
                      sev["same_investor_same_amount"], across("填报签约金额相同的项目")),
-        *_both_sides(pairs.filter(~cross & similar & ~close), "similar_project_same_investor",
+        *_both_sides(pairs.filter(~cross & similar & ~same_or_close), "similar_project_same_investor",
                      sev["similar_project_same_investor"],
                      lambda me, other: pl.format("与本单位项目 {}“{}”投资方相同、名称相近（金额不同），请核实是否为同一项目",
                                                  pl.col(f"project_id_{other}"), pl.col(f"project_name_{other}"))),

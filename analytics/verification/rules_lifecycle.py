@@ -14,8 +14,9 @@ STALL_CODES = {"not_started": "stalled_not_started", "no_money": "stalled_no_mon
 def lifecycle_signals(ctx: RuleContext) -> pl.DataFrame:
     """Stalled projects by the product's one definition (analytics.lifecycle.stall_rule_hits, thresholds in
     config/targets.toml [stalled]) as of the quarter. A project that honestly reports 停滞 is not a risk; one
-    that keeps reporting 在建 without money is, the more so the longer the dry spell (full severity at
-    `no_money_full_months`)."""
+    that keeps reporting 在建 without money is, the more so the longer the dry spell: from almost nothing at the
+    stall rule's months to full severity at `no_money_full_months`. A year of 在建 without a single payment is a
+    checkable fact (a site visit settles it), so the rule is decisive once the dry spell is long."""
     states = ctx.pop_history.group_by("pk").agg(
         pl.col("month").filter(pl.col("funds_f") > 0).max().alias("last_money_month"),
         pl.col("month").filter(pl.col("status") != lifecycle.STALLED).max().alias("last_not_stalled_month"),
@@ -30,7 +31,8 @@ def lifecycle_signals(ctx: RuleContext) -> pl.DataFrame:
     # Far beyond the stall rule (from `long_stall_factor` times its months, full strength at twice them) a
     # 已签约未开工 status is no longer a plausible report: a dead project kept on the books (decisive, stronger
     # when money is still reported on it).
-    n = load_settings().stall.not_started_months
+    stall = load_settings().stall
+    n, dry = stall.not_started_months, stall.no_money_months
     lo = ctx.settings["long_stall_factor"]
     ramp = ((pl.col("months_stuck") / n - lo) / (2 - lo)).clip(0.0, 1.0)
     long_stall = (pl.col("rule_code") == "not_started") & (pl.col("months_stuck") >= lo * n)
@@ -38,7 +40,7 @@ def lifecycle_signals(ctx: RuleContext) -> pl.DataFrame:
     severity = (
         pl.when(long_stall).then(sev["stalled_long_not_started"] * pl.max_horizontal(ramp, pl.lit(0.1)) * money)
         .when(pl.col("rule_code") == "no_money")
-        .then(sev["stalled_no_money"] * (pl.col("months_stuck") / full).clip(upper_bound=1.0))
+        .then(sev["stalled_no_money"] * ((pl.col("months_stuck") - dry) / (full - dry)).clip(0.1, 1.0))
         .when(pl.col("rule_code") == "not_started").then(pl.lit(sev["stalled_not_started"]))
         .otherwise(pl.lit(sev["stalled_low_funds"]))
     )

@@ -2,6 +2,8 @@
 amount, dates, status), invalid USCCs and unlisted 500强 claims, 累计 going down, money that enters and leaves."""
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from analytics.verification.rules_identity import company_stem, listed_parent
@@ -15,6 +17,10 @@ from analytics.verification.signals import (
     noisy_or,
     signals,
 )
+
+# A subsidiary's name ends with a legal form (某某（甘肃）有限公司); one marked as Gansu's is registered in Gansu.
+_COMPANY_FORM_END = r"(有限责任公司|股份有限公司|有限公司|公司)$"
+GANSU_MARK = r"甘肃|兰州"
 
 # Loader warning codes (row_warnings.code) and the family each feeds; unknown codes count as consistency.
 WARNING_FAMILY = {
@@ -34,7 +40,9 @@ def warning_signals(ctx: RuleContext) -> pl.DataFrame:
     """The loader's row warnings (docs/CONTRACT.md §1): consistency, invalid USCC, unlisted 500强 claims.
 
     An unlisted 500强 claim by an investor whose name starts with a listed group's name is most likely a
-    subsidiary claiming its group's rank (allowed or not by the group rule): a weak signal, said so."""
+    subsidiary claiming its group's rank (allowed or not by the group rule): a weak signal, said so. The listed
+    company itself (the same name up to its legal form) claiming a year it is not listed in is no subsidiary:
+    full strength."""
     w = ctx.warnings.join(ctx.population.select(KEY), on=KEY, how="semi")
     if w.is_empty():
         return signals([])
@@ -42,17 +50,29 @@ def warning_signals(ctx: RuleContext) -> pl.DataFrame:
         w.sort("month")
         .group_by([*KEY, "code"], maintain_order=True)
         .agg(pl.len().alias("count"), pl.col("month").last(), pl.col("message").last())
-        .join(ctx.population.select(*KEY, "investor_name"), on=KEY, how="left")
+        .join(ctx.population.select(*KEY, "investor_name", "investor_uscc"), on=KEY, how="left")
     )
     stems = sorted({company_stem(n) for n in ctx.five_hundred["company_name"]} - {""}, key=len, reverse=True)
     stems = [stem for stem in stems if len(stem) >= ctx.settings["group_stem_min_chars"]]
+    listed = set(stems)
     rows = []
     for r in grouped.iter_rows(named=True):
         code = r["code"] if r["code"] in WARNING_FAMILY else "other_warning"
         base, note = ctx.severity[code], ""
         if code == "five_hundred_unverified":
             parent = listed_parent(r["investor_name"], stems)
-            if parent:
+            name, uscc = r["investor_name"] or "", (r["investor_uscc"] or "").strip()
+            rest = re.sub(r"[\s\W_]", "", name)[len(parent or ""):]
+            if company_stem(name) in listed:
+                # the listed company itself, on another year's list: the claim needs the reporting year's list
+                note = "；该企业仅见于其他年份的名录，应以填报年份的名录认定"
+            elif parent and not re.search(_COMPANY_FORM_END, rest):
+                note = f"；投资方名称“{name}”与名录企业“{parent}”仅字面相近，并非规范的企业名称"
+            elif parent and re.search(GANSU_MARK, rest) and len(uscc) == 18 and uscc[2:4] != "62":
+                # a Gansu subsidiary is registered in Gansu: a "（甘肃）" company registered elsewhere is a look-alike
+                note = (f"；投资方名称显示为名录企业“{parent}”在甘肃的下属企业，但其统一社会信用代码显示登记地不在甘肃，"
+                        "疑为仿冒名录企业名称")
+            elif parent:
                 base = ctx.severity["five_hundred_subsidiary"]
                 note = f"；投资方名称以名录企业“{parent}”开头，疑为其下属企业，请核实股权关系"
         more = f"（共 {r['count']} 个月出现）" if r["count"] > 1 else ""

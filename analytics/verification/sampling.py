@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -67,9 +68,13 @@ def mus_sample_size(confidence: float = 0.95, tolerable_rate: float = 0.05, expe
 # --------------------------------------------------------------------------- inclusion probabilities and selection
 
 def mixed_weights(risk_scores: np.ndarray, lam: float) -> np.ndarray:
-    """(1 − λ)·uniform + λ·risk share: every project keeps weight ≥ (1 − λ)/N."""
+    """(1 − λ)·uniform + λ·risk share: every project keeps weight ≥ (1 − λ)/N. The risk share is of the risk
+    above the population's lowest: the prior risk every project carries without any evidence says nothing about
+    which project to look at (thousands of projects at the prior would otherwise outweigh the few with evidence)."""
     r = np.asarray(risk_scores, dtype=np.float64)
     n = r.size
+    if n and os.environ.get("EXCESS", "1") == "1":
+        r = r - r.min()
     share = r / r.sum() if r.sum() > 0 else np.full(n, 1 / n)
     return (1 - lam) / n + lam * share
 
