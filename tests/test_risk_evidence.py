@@ -4,6 +4,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+import numpy as np
 import polars as pl
 import pytest
 from test_sampling_warehouse import UNITS, Builder, month
@@ -91,6 +92,29 @@ def plant(b: Builder) -> None:
         b.project("620100", pid, start, [80.5, 0, 72.1, 0][: 4 if pid == "RES2" else 9] + [0] * (5 if pid == "RES1" else 0),
                   investor="壬材料科技有限公司", uscc="91440300MA5FXXXX31", name="兰州新区壬材料科技产业园项目",
                   signed=signed, signing_date=on)
+    # two projects below 10亿 reported as one "含二期" project just above it; look-alikes: a genuine second phase
+    # reported on its own, and a bundled project far above the threshold (bundling gains nothing there)
+    for pid, name, signed in (("BUN", "辰岳物流园项目（含二期）", 108000), ("BUNP", "辰岳物流园（二期）项目", 108000),
+                              ("BUNX", "辰岳产业新城项目（含二期）", 420000)):
+        b.project("620800", pid, "2025-01", [210.5, 0, 190.2, 0, 170.7, 0, 150.3, 0, 130.1], signed=signed,
+                  planned=signed, name=name)
+    # 省内 money passed off as foreign through a Hong Kong look-alike of a Gansu company; look-alikes: a genuine
+    # Hong Kong investor, and one that shares only the brand (another trade) with a Gansu company
+    b.project("620900", "GSCO", "2025-01", [35.5, 0, 41.2, 0, 29.9, 0, 33.3, 0, 30.1], investor="甘肃辰岳新材料有限公司",
+              uscc="91620100MA5FXXXX41", fund_source="省内市州外", signed=9000, planned=9000, name="辰岳新材料一期项目")
+    for pid, investor in (("HKL", "香港辰岳新材料投资有限公司"), ("HKX", "香港丰岳国际投资有限公司"),
+                          ("HKB", "香港辰岳矿业投资有限公司")):
+        b.project("620900", pid, "2025-01", [45.5, 0, 51.2, 0, 39.9, 0, 43.3, 0, 40.1], investor=investor, uscc=None,
+                  fund_source="境外", signed=15000, planned=15000, name=f"{pid}新材料产业园项目")
+    # 500强 claims by look-alikes of a listed group: a "（甘肃）" company registered in Qinghai, and a name that
+    # only resembles the group's; the genuine Gansu-registered subsidiary stays a weak note
+    b.five_hundred.append(("中国民营企业500强", 2025, "亥骏集团有限公司"))
+    for pid, investor, uscc in (("F5Q", "亥骏（甘肃）有限公司", "91630100MA5FXXXX51"),
+                                ("F5N", "亥骏集团有限公司（新建）", "91630100MA5FXXXX52"),
+                                ("F5S", "亥骏（甘肃）实业有限公司", "91620100MA5FXXXX53")):
+        b.project("620700", pid, "2025-01", [64.4, 0, 53.3, 0, 42.2, 0, 31.1, 0, 29.9], investor=investor, uscc=uscc,
+                  fortune500="中国民营企业500强", signed=6000, planned=6000, name=f"{pid}康养中心项目")
+        b.warn("620700", "2025-09", pid, "five_hundred_unverified", "投资方不在 2025 年中国民营企业500强名录中")
     # one decisive fact on an otherwise ordinary project: a 500强 claim the year's list does not support
     b.project("620500", "F500", "2025-01", [144.4, 0, 133.3, 0, 122.2, 0, 111.1, 0, 99.9], fortune500="世界500强",
               signed=3000, planned=3600)
@@ -170,3 +194,42 @@ def test_an_amount_just_above_the_threshold_is_flagged_by_how_lopsided_the_provi
     assert strongest(result, "EDGE", "threshold_edge") > 0
     assert "threshold_edge" not in hits(result, "BIG")["code"].to_list()
     assert "threshold_edge" not in hits(result, "RTX")["code"].to_list()   # exactly 10亿元: a round contract
+
+
+def decisive_evidence(result, pid: str) -> float:
+    codes = scoring.sampling_config()["risk"]["decisive"]
+    h = hits(result, pid).filter(pl.col("code").is_in(codes))
+    return float(h["evidence"].max()) if h.height else 0.0
+
+
+def test_two_deals_bundled_across_the_threshold_are_decisive_but_a_genuine_phase_is_not(result):
+    bundled = hits(result, "BUN").filter(pl.col("code") == "threshold_bundled").row(0, named=True)
+    assert "含二期" in bundled["reason"] and "10亿元" in bundled["reason"]
+    assert decisive_evidence(result, "BUN") >= 0.3
+    for lookalike in ("BUNP", "BUNX"):
+        assert "threshold_bundled" not in hits(result, lookalike)["code"].to_list()
+
+
+def test_foreign_money_through_a_look_alike_of_a_gansu_company_is_decisive(result):
+    h = hits(result, "HKL").filter(pl.col("code") == "source_foreign_lookalike").row(0, named=True)
+    assert "甘肃辰岳新材料有限公司" in h["reason"] and h["evidence"] >= STRONG
+    for lookalike in ("HKX", "HKB"):
+        assert "source_foreign_lookalike" not in hits(result, lookalike)["code"].to_list()
+
+
+def test_500_claims_of_group_look_alikes_keep_full_strength_but_a_gansu_subsidiary_is_weak(result):
+    def claim(pid):
+        return hits(result, pid).filter(pl.col("code") == "five_hundred_unverified").row(0, named=True)
+    assert claim("F5Q")["evidence"] >= STRONG and "登记地不在甘肃" in claim("F5Q")["reason"]
+    assert claim("F5N")["evidence"] >= STRONG and "仅字面相近" in claim("F5N")["reason"]
+    assert claim("F5S")["evidence"] < 0.3 and "疑为其下属企业" in claim("F5S")["reason"]
+
+
+def test_the_probability_stratum_weighs_evidence_not_the_prior_everyone_carries():
+    """Thousands of projects at the prior risk must not outweigh the few with evidence: the weight is the risk
+    above the population's floor (the uniform part still keeps every project drawable)."""
+    from analytics.verification.sampling import mixed_weights
+    risk = np.array([0.018] * 998 + [0.2, 0.2])
+    w = mixed_weights(risk, 0.8)
+    assert w[-2:].sum() == pytest.approx(0.8 + 0.2 * 2 / 1000)
+    assert w[0] == pytest.approx(0.2 / 1000)

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -73,7 +72,7 @@ def mixed_weights(risk_scores: np.ndarray, lam: float) -> np.ndarray:
     which project to look at (thousands of projects at the prior would otherwise outweigh the few with evidence)."""
     r = np.asarray(risk_scores, dtype=np.float64)
     n = r.size
-    if n and os.environ.get("EXCESS", "1") == "1":
+    if n:
         r = r - r.min()
     share = r / r.sum() if r.sum() > 0 else np.full(n, 1 / n)
     return (1 - lam) / n + lam * share
