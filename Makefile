@@ -30,6 +30,7 @@ $(WAREHOUSE): | $(BIN)/.installed
 	$(BIN)/python -m etl demo --out $(DEMO)
 	# 500强 lists first, so that claims in the submissions are checked against them
 	for f in $(DEMO)/reference/five_hundred_*.csv; do $(BIN)/python -m etl load-reference five-hundred $$f --warehouse $(WAREHOUSE) || exit 1; done
+	$(BIN)/python -m etl load-reference enterprises $(DEMO)/reference/enterprises_gansu.csv --warehouse $(WAREHOUSE)
 	@echo "加载演示报表（逐文件结果见 $(DATA)/demo-load.log，校验报告见 $(DEMO)/validation-report.xlsx）…"
 	$(BIN)/python -m etl load $(DEMO)/submissions --manifest $(DEMO)/manifest.csv --warehouse $(WAREHOUSE) \
 	  --report $(DEMO)/validation-report.xlsx > $(DATA)/demo-load.log || test $$? -eq 2

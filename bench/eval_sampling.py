@@ -4,8 +4,8 @@
     python -m bench.manipulations --clean CLEAN --out DIR --seed N (second: ground_truth/manipulations.csv)
     .venv/bin/python bench/eval_sampling.py DIR --warehouse W [--quarter 2026Q4] [--rate 0.05] [--ablation]
 
-Loads DIR into W when W does not exist yet (500强 lists first: the loader checks claims against the lists present
-when a file is loaded). Prints, for the quarter: recall of the risk-weighted 5 % sample over the manipulated
+Loads DIR into W when W does not exist yet (500强 lists and the enterprise register first: the loader checks
+claims against the lists present when a file is loaded). Prints, for the quarter: recall of the risk-weighted 5 % sample over the manipulated
 projects reported in the quarter (overall, per kind, per variant), the mean recall of seeded simple random 5 %
 samples and the lift, the probability stratum's share, the share of the certainty stratum that is not manipulated,
 and with --ablation each family's and rule's marginal contribution to recall (recall lost without it).
@@ -37,11 +37,14 @@ def load_demo(demo: Path, warehouse: Path) -> None:
     """Load a demo folder (reference lists first, then the submissions in manifest order) into a new warehouse."""
     from etl.load import load_files
     from etl.reference import load_five_hundred
+    from etl.register import load_register
 
     if store.current_snapshot(warehouse) is not None:
         return
     for ref in sorted((demo / "reference").glob("five_hundred_*.csv")):
         load_five_hundred(ref, warehouse=warehouse, actor="eval")
+    for ref in sorted((demo / "reference").glob("enterprises_*.csv")):
+        load_register(ref, warehouse=warehouse, actor="eval")
     load_files([demo / "submissions"], warehouse=warehouse, manifest=demo / "manifest.csv", actor="eval")
 
 

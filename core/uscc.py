@@ -5,6 +5,8 @@ USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28
 USCC_PATTERN = r"^[0-9A-HJ-NP-RTUW-Y]{18}$"
 USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARS)}
+# The province code inside a USCC (its characters 3–4) of an enterprise registered in Gansu.
+GANSU_REGION = "62"
 
 
 def uscc_check_char(first17: str) -> str:

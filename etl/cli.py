@@ -13,12 +13,16 @@ import duckdb
 
 from etl.load import LoadNotPublished, load_files
 from etl.reference import load_five_hundred
+from etl.register import load_register
 from etl.report import OUTCOME_ZH, report_dict, report_xlsx
 from simulator import demo
 from warehouse import accounts, store
 
 EXIT_OK, EXIT_FAILURE, EXIT_PARTIAL = 0, 1, 2
 ISSUES_SHOWN = 5
+
+
+REFERENCE_LOADERS = {"five-hundred": load_five_hundred, "enterprises": load_register}
 
 
 def _common() -> argparse.ArgumentParser:
@@ -39,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--actor", default="cli", help="操作人（记入加载审计）")
     load.add_argument("--report", metavar="FILE.xlsx", help="把校验报告另存为 xlsx")
     ref = sub.add_parser("load-reference", parents=[_common()], help="加载参考名录")
-    ref.add_argument("kind", choices=["five-hundred"], help="名录类型：five-hundred = 三个500强名录")
+    ref.add_argument("kind", choices=list(REFERENCE_LOADERS),
+                     help="名录类型：five-hundred = 三个500强名录；enterprises = 企业登记名录")
     ref.add_argument("file", metavar="FILE")
     ref.add_argument("--actor", default="cli", help="操作人（记入加载审计）")
     return parser
@@ -101,7 +106,7 @@ def _cmd_load(args) -> int:
 
 def _cmd_load_reference(args) -> int:
 
-    report = load_five_hundred(args.file, warehouse=args.warehouse, actor=args.actor)
+    report = REFERENCE_LOADERS[args.kind](args.file, warehouse=args.warehouse, actor=args.actor)
     code = EXIT_OK if report.outcome == "loaded" else EXIT_PARTIAL
     _audit(args, "load", f"加载参考名录 {args.kind}：{Path(args.file).name}（{report.summary_zh}）")
     lines = [report.summary_zh] + [f"    {i.message}" for i in report.issues[:ISSUES_SHOWN] if i.row_no is not None]

@@ -3,6 +3,7 @@
 What it writes under `out_dir` (see README.txt in the output for the Chinese description):
 `submissions/` (one file per unit × month as units send them, plus resubmissions and a few files that must be
 rejected), `manifest.csv` (when each file arrived), `reference/five_hundred_<year>.csv` (synthetic 三个500强 lists),
+`reference/enterprises_gansu.csv` (an extract of the enterprise register: the Gansu-registered companies),
 `ground_truth/` (injected manipulations, expected rejections and warnings — outside `submissions/`) and `README.txt`.
 
 The model: projects are signed every month in every unit, live through 已签约未开工 → 在建 → 已投产 (or 停滞 / 终止)
@@ -38,7 +39,7 @@ import numpy as np
 from core import catalog, clock
 from core.periods import last_complete_month
 from core.template import SUBMISSION_COLUMNS
-from core.uscc import USCC_CHARS, uscc_check_char
+from core.uscc import GANSU_REGION, USCC_CHARS, uscc_check_char, uscc_is_valid
 from simulator import names
 
 HEADERS = tuple(c.header for c in SUBMISSION_COLUMNS)
@@ -1436,6 +1437,17 @@ def _morning(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(8, 0))
 
 
+def _gansu_register(projects: list[Project], companies: _Companies) -> list[tuple[str, str, str]]:
+    """An extract of the enterprise register: every Gansu-registered company of the simulation (investors and the
+    groups' Gansu subsidiaries), with the market-regulation authority of its registration region."""
+    offices = {u.code: u.name for u in catalog.units()}
+    found = {(p.investor.name, p.investor.uscc) for p in projects} | set(companies.subsidiaries.values())
+    return sorted(
+        (name, uscc, f"{offices.get(uscc[2:8], '甘肃省')}市场监督管理局")
+        for name, uscc in found if uscc[2:4] == GANSU_REGION and uscc_is_valid(uscc)
+    )
+
+
 def _write_csv(path: Path, header: tuple[str, ...], rows: list[tuple], encoding: str = "utf-8") -> None:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
@@ -1564,6 +1576,8 @@ def generate(out_dir: str | Path, *, seed: int = 20241, start: str = "2023-01", 
     for year in range(first_year, _month_of(last)[0] + 1):
         _write_csv(ref / f"five_hundred_{year}.csv", ("名录", "年度", "排名", "企业名称", "统一社会信用代码"),
                    lists.rows(year), encoding="utf-8-sig")
+    _write_csv(ref / "enterprises_gansu.csv", ("企业名称", "统一社会信用代码", "登记机关"),
+               _gansu_register(projects, companies), encoding="utf-8-sig")
     _write_ground_truth(out, injected, quarantine, variants, bad, uscc_warned, _excel_rows(files))
 
     kinds: dict[str, int] = defaultdict(int)

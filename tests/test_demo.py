@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from core.uscc import uscc_is_valid
 from simulator import demo
 
 TODAY = "2026-11-27"
@@ -492,3 +493,19 @@ def test_funds_peak_in_december_and_dip_in_january_february(full):
             by_month[int(m[5:])] += float(number(v))
     average = sum(by_month.values()) / 12
     assert by_month[12] > 1.1 * average and by_month[1] < average and by_month[2] < average
+
+
+def test_the_enterprise_register_lists_the_gansu_registered_investors_and_loads(full):
+    """reference/enterprises_gansu.csv: every Gansu-registered (USCC region 62, valid) investor of the submissions
+    is on it, nothing else is, and the file passes the register's validation (etl.register)."""
+    from etl.register import validate_register
+
+    out, _, rows = full
+    path = out / "reference" / "enterprises_gansu.csv"
+    register = {(r["企业名称"], r["统一社会信用代码"]) for r in csv_rows(path)}
+    assert register and all(uscc[2:4] == "62" for _, uscc in register)
+    reported = {(n, u) for n, u in rows.select("投资方名称", "投资方统一社会信用代码").unique().iter_rows()
+                if u and u[2:4] == "62" and uscc_is_valid(u)}
+    assert reported <= register
+    report, frame = validate_register(path.name, path.read_bytes())
+    assert report.outcome == "loaded" and frame.height == len(register)

@@ -102,8 +102,10 @@ def plant(b: Builder) -> None:
     # Hong Kong investor, and one that shares only the brand (another trade) with a Gansu company
     b.project("620900", "GSCO", "2025-01", [35.5, 0, 41.2, 0, 29.9, 0, 33.3, 0, 30.1], investor="甘肃辰岳新材料有限公司",
               uscc="91620100MA5FXXXX41", fund_source="省内市州外", signed=9000, planned=9000, name="辰岳新材料一期项目")
+    # the same through a company that reports no project but is on the enterprise register
+    b.register.append(("天水瑞汇农牧有限公司", "91620500MA5FXXXX42"))
     for pid, investor in (("HKL", "香港辰岳新材料投资有限公司"), ("HKX", "香港丰岳国际投资有限公司"),
-                          ("HKB", "香港辰岳矿业投资有限公司")):
+                          ("HKB", "香港辰岳矿业投资有限公司"), ("HKR", "香港瑞汇农牧投资有限公司")):
         b.project("620900", pid, "2025-01", [45.5, 0, 51.2, 0, 39.9, 0, 43.3, 0, 40.1], investor=investor, uscc=None,
                   fund_source="境外", signed=15000, planned=15000, name=f"{pid}新材料产业园项目")
     # 500强 claims by look-alikes of a listed group: a "（甘肃）" company registered in Qinghai, and a name that
@@ -215,6 +217,8 @@ def test_foreign_money_through_a_look_alike_of_a_gansu_company_is_decisive(resul
     assert "甘肃辰岳新材料有限公司" in h["reason"] and h["evidence"] >= STRONG
     for lookalike in ("HKX", "HKB"):
         assert "source_foreign_lookalike" not in hits(result, lookalike)["code"].to_list()
+    registered = hits(result, "HKR").filter(pl.col("code") == "source_foreign_lookalike").row(0, named=True)
+    assert "天水瑞汇农牧有限公司" in registered["reason"]
 
 
 def test_500_claims_of_group_look_alikes_keep_full_strength_but_a_gansu_subsidiary_is_weak(result):

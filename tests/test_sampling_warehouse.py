@@ -43,6 +43,7 @@ class Builder:
     received: dict = field(default_factory=dict)      # (unit, month, version) -> datetime
     warnings: list = field(default_factory=list)      # ((unit, month, version), project_id, code, message)
     five_hundred: list = field(default_factory=list)  # (list_name, year, company_name)
+    register: list = field(default_factory=list)      # enterprise register: (company_name, uscc)
 
     def project(self, unit: str, pid: str, start: str, funds: list, cum: list | None = None, **attrs) -> None:
         """One project reported every month from `start`, one month per entry of `funds` (万元)."""
@@ -110,6 +111,8 @@ class Builder:
             con.execute("INSERT INTO project_rows BY NAME SELECT * FROM new_rows")
             if self.five_hundred:
                 con.executemany("INSERT INTO five_hundred_list VALUES (?, ?, NULL, ?, NULL)", self.five_hundred)
+            if self.register:
+                con.executemany("INSERT INTO enterprise_register VALUES (?, ?, NULL)", self.register)
             for key, pid, code, message in self.warnings:
                 con.execute("INSERT INTO row_warnings VALUES (?, 5, ?, ?, NULL, NULL, ?)",
                             [ids[key], pid, code, message])

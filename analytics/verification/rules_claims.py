@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from analytics.verification.rules_identity import company_stem, place_pattern
+from analytics.verification.rules_identity import COMPANY_FORM, place_pattern
 from analytics.verification.signals import KEY, RuleContext, emit, signals
+from core.uscc import GANSU_REGION
 
 OUTSIDE = ("省外境内", "境外")
 # A foreign investor's name starts with where it is registered (香港某某投资有限公司); generic words that a
@@ -14,8 +15,6 @@ FOREIGN_PLACE = r"^(?:中国)?(?:香港|澳门|台湾)(?:特别行政区|地区)
 HOLDING_WORDS = r"(?:国际|投资|控股|集团|实业投资)+$"
 # A project name saying that several phases or projects are reported as one.
 BUNDLED = r"含[一二三四五六七八九十\d]+期|[一二三四五六七八九十\d]+[、，,及和至][一二三四五六七八九十\d]+期|等[一二三四五六七八九十\d]+个项目|打捆|捆绑"
-# The administrative-division code inside a USCC (characters 3–8) of an enterprise registered in Gansu.
-GANSU_REGION = "62"
 
 
 def source_signals(ctx: RuleContext) -> pl.DataFrame:
@@ -94,18 +93,19 @@ def threshold_signals(ctx: RuleContext) -> pl.DataFrame:
 
 def foreign_lookalike_signals(ctx: RuleContext) -> pl.DataFrame:
     """Money reported as 境外 from a Hong Kong/Macao/Taiwan investor whose name, without its place and holding
-    words (香港 … 投资有限公司), is the name of a company registered in Gansu (USCC region 62) reported in the
-    window: the look-alike through which a provincial investor's money is passed off as foreign (返程投资).
-    A checkable fact (the two registrations), so decisive."""
+    words (香港 … 投资有限公司), is the name of a company registered in Gansu (USCC region 62) — one reported in the
+    window, or one on the enterprise register (etl.register): the look-alike through which a provincial
+    investor's money is passed off as foreign (返程投资). A checkable fact (the two registrations), so decisive."""
     places = place_pattern()
 
     def stem(col: str, prefix: str) -> pl.Expr:
         plain = pl.col(col).fill_null("").str.replace_all(r"[\s\p{P}]", "").str.replace(prefix, "")
-        return plain.map_elements(company_stem, return_dtype=pl.String).str.replace(HOLDING_WORDS, "")
+        return plain.str.replace(COMPANY_FORM, "").str.replace(HOLDING_WORDS, "")
 
+    reported = ctx.history.filter(pl.col("investor_uscc").str.strip_chars().str.slice(2, 2) == GANSU_REGION)
     gansu = (
-        ctx.history.filter(pl.col("investor_uscc").str.strip_chars().str.slice(2, 2) == GANSU_REGION)
-        .select(pl.col("investor_name").alias("gansu_name")).unique()
+        pl.concat([reported.select("investor_name"), ctx.register.select("investor_name")])
+        .select(pl.col("investor_name").alias("gansu_name")).unique(maintain_order=True)
         .with_columns(stem=stem("gansu_name", f"^(?:{places})+"))
         .filter(pl.col("stem").str.len_chars() >= 3)
         .unique("stem", keep="first")

@@ -11,12 +11,12 @@ from core import catalog
 
 # --------------------------------------------------------------------------- consistency and identity warnings
 
-_COMPANY_FORM = r"(有限责任公司|股份有限公司|有限公司|公司|集团)+$"
+COMPANY_FORM = r"(有限责任公司|股份有限公司|有限公司|公司|集团)+$"
 
 
 def company_stem(name: str) -> str:
     """A company name without punctuation and its legal-form suffix: '杭州利龙集团有限公司' -> '杭州利龙'."""
-    return re.sub(_COMPANY_FORM, "", re.sub(r"[\s\W_]", "", name))
+    return re.sub(COMPANY_FORM, "", re.sub(r"[\s\W_]", "", name))
 
 
 def listed_parent(investor: str, stems: list[str]) -> str | None:

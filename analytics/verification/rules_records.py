@@ -17,6 +17,7 @@ from analytics.verification.signals import (
     noisy_or,
     signals,
 )
+from core.uscc import GANSU_REGION
 
 # A subsidiary's name ends with a legal form (某某（甘肃）有限公司); one marked as Gansu's is registered in Gansu.
 _COMPANY_FORM_END = r"(有限责任公司|股份有限公司|有限公司|公司)$"
@@ -68,7 +69,7 @@ def warning_signals(ctx: RuleContext) -> pl.DataFrame:
                 note = "；该企业仅见于其他年份的名录，应以填报年份的名录认定"
             elif parent and not re.search(_COMPANY_FORM_END, rest):
                 note = f"；投资方名称“{name}”与名录企业“{parent}”仅字面相近，并非规范的企业名称"
-            elif parent and re.search(GANSU_MARK, rest) and len(uscc) == 18 and uscc[2:4] != "62":
+            elif parent and re.search(GANSU_MARK, rest) and len(uscc) == 18 and uscc[2:4] != GANSU_REGION:
                 # a Gansu subsidiary is registered in Gansu: a "（甘肃）" company registered elsewhere is a look-alike
                 note = (f"；投资方名称显示为名录企业“{parent}”在甘肃的下属企业，但其统一社会信用代码显示登记地不在甘肃，"
                         "疑为仿冒名录企业名称")

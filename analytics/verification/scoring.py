@@ -38,6 +38,7 @@ from analytics.verification.rules import FAMILIES, FAMILY_ZH, KEY, RuleContext
 from core import catalog, config
 from core.config import Strict
 from core.periods import add_months, quarter_months
+from core.uscc import GANSU_REGION
 from warehouse import store
 from warehouse.queries import sampling as queries
 
@@ -133,6 +134,7 @@ class RiskInputs:
     warnings: pl.DataFrame
     revisions: pl.DataFrame
     five_hundred: pl.DataFrame   # list names of the quarter's year and the year before
+    register: pl.DataFrame       # Gansu-registered companies of the enterprise register (investor_name, investor_uscc)
 
 
 def window(quarter: str, history_months: int) -> tuple[dt.date, dt.date]:
@@ -152,6 +154,7 @@ def load_inputs(source: store.Source, quarter: str, history_months: int | None =
             warnings=queries.current_warnings(con, first, last),
             revisions=queries.late_upward_revisions(con, first, last),
             five_hundred=queries.five_hundred_names(con, last.year - 1, last.year),
+            register=queries.registered_companies(con, GANSU_REGION),
         )
 
 
@@ -183,6 +186,7 @@ def prepare(inputs: RiskInputs, settings: dict) -> RuleContext:
         warnings=inputs.warnings,
         revisions=inputs.revisions,
         five_hundred=inputs.five_hundred,
+        register=inputs.register,
         settings=settings,
         unit_names=unit_names,
     )

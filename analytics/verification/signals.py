@@ -46,6 +46,7 @@ class RuleContext:
     warnings: pl.DataFrame
     revisions: pl.DataFrame
     five_hundred: pl.DataFrame   # 三个500强 list names (list_name, year, company_name)
+    register: pl.DataFrame       # Gansu-registered companies of the enterprise register (investor_name, investor_uscc)
     settings: dict               # [risk] of config/sampling.toml
     unit_names: dict[str, str]
 

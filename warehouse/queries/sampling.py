@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import polars as pl
 
 from warehouse import store
@@ -78,6 +79,20 @@ def late_upward_revisions(source: Source, first_month: dt.date, last_month: dt.d
         """,
         [first_month, last_month],
     )
+
+
+def registered_companies(source: Source, region: str) -> pl.DataFrame:
+    """investor_name, investor_uscc of the enterprise register's companies registered in `region` (the USCC's
+    characters 3–4, e.g. '62' for Gansu). A snapshot published before migration 032 has no register: empty."""
+    try:
+        return store.frame(
+            source,
+            "SELECT company_name AS investor_name, uscc AS investor_uscc FROM enterprise_register"
+            " WHERE substr(uscc, 3, 2) = ?",
+            [region],
+        )
+    except duckdb.CatalogException:
+        return pl.DataFrame(schema={"investor_name": pl.String, "investor_uscc": pl.String})
 
 
 def five_hundred_names(source: Source, first_year: int, last_year: int) -> pl.DataFrame:
