@@ -117,6 +117,17 @@ def plant(b: Builder) -> None:
         b.project("620700", pid, "2025-01", [64.4, 0, 53.3, 0, 42.2, 0, 31.1, 0, 29.9], investor=investor, uscc=uscc,
                   fortune500="中国民营企业500强", signed=6000, planned=6000, name=f"{pid}康养中心项目")
         b.warn("620700", "2025-09", pid, "five_hundred_unverified", "投资方不在 2025 年中国民营企业500强名录中")
+    # a re-signing through the group's Gansu subsidiary (another name and USCC), the original's money booked again
+    # at 90 %; look-alike: the subsidiary's own similar project in the same unit, with its own money
+    money = [210.4, 0, 188.6, 175.2, 0, 160.9, 150.5, 0, 140.3]
+    b.project("621100", "GRP1", "2025-01", money, investor="寅辰控股有限公司", uscc="91440300MA5FXXXX61",
+              name="岷县寅辰汽车销售服务中心项目", signed=26000, signing_date=dt.date(2024, 12, 5))
+    b.project("621100", "GRP2", "2025-04", [round(f * 0.9, 2) for f in money[3:]], investor="寅辰控股（甘肃）有限公司",
+              uscc="91620100MA5FXXXX62", name="岷县寅辰汽车销售服务中心（一期）项目", signed=21000,
+              signing_date=dt.date(2025, 3, 28))
+    b.project("621100", "GRPX", "2025-04", [0, 33.3, 0, 0, 71.7, 12.2], investor="寅辰控股（甘肃）有限公司",
+              uscc="91620100MA5FXXXX62", name="岷县寅辰汽车销售服务中心二期项目", signed=9000,
+              signing_date=dt.date(2025, 3, 28))
     # one decisive fact on an otherwise ordinary project: a 500强 claim the year's list does not support
     b.project("620500", "F500", "2025-01", [144.4, 0, 133.3, 0, 122.2, 0, 111.1, 0, 99.9], fortune500="世界500强",
               signed=3000, planned=3600)
@@ -237,3 +248,11 @@ def test_the_probability_stratum_weighs_evidence_not_the_prior_everyone_carries(
     w = mixed_weights(risk, 0.8)
     assert w[-2:].sum() == pytest.approx(0.8 + 0.2 * 2 / 1000)
     assert w[0] == pytest.approx(0.2 / 1000)
+
+
+def test_a_re_signing_through_the_groups_subsidiary_is_found_by_its_mirrored_money(result):
+    """GRP2 is signed by the group's Gansu subsidiary (another name and USCC) and books the original's money again:
+    the same deal. GRPX, the subsidiary's own similar project with its own money, is no duplicate."""
+    copy = hits(result, "GRP2").filter(pl.col("code") == "repeat_signing").row(0, named=True)
+    assert "GRP1" in copy["reason"] and copy["evidence"] >= STRONG
+    assert decisive_evidence(result, "GRPX") == 0

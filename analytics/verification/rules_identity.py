@@ -56,6 +56,17 @@ def investor_key() -> pl.Expr:
     )
 
 
+# What a group adds to its own name for a regional subsidiary or branch: 某某（甘肃）有限公司, 某某甘肃分公司, 某某西北有限公司.
+_BRANCH = r"(?:分公司|西北|甘肃|兰州)+$"
+
+
+def group_key() -> pl.Expr:
+    """The investor's group: its name without punctuation, legal form and a trailing branch/region marker, so that
+    a group and its Gansu subsidiary or branch (another name and USCC behind the same money) share it."""
+    plain = pl.col("investor_name").fill_null("").str.replace_all(_PUNCT, "")
+    return plain.str.replace(COMPANY_FORM, "").str.replace(_BRANCH, "").str.replace(COMPANY_FORM, "")
+
+
 def bigrams(col: str) -> pl.Expr:
     """The set of character bigrams of a text column (as a list)."""
     return pl.col(col).str.split("").list.eval(pl.element() + pl.element().shift(-1)).list.drop_nulls().list.unique()
@@ -79,7 +90,7 @@ def _project_table(ctx: RuleContext) -> pl.DataFrame:
         .agg(*[pl.col(c).last() for c in (*KEY, "project_name", "investor_name", "investor_uscc",
                                           "signed_amount_wan", "signing_date", "in_pop")],
              pl.col("month").first().alias("first_month"))
-        .with_columns(nkey=name_key("project_name"), ikey=investor_key(),
+        .with_columns(nkey=name_key("project_name"), ikey=investor_key(), gkey=group_key(),
                       unit_name=pl.col("unit_code").replace_strict(ctx.unit_names, default=pl.col("unit_code")))
         .with_columns(bigrams=bigrams("nkey"))
     )
@@ -182,16 +193,22 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
         _pairs(table, ["ikey"], s["max_block"]),
         # investors too large for all pairs: exact name matches only
         _pairs(table.filter(pl.len().over("ikey") > s["max_block"]), ["ikey", "nkey"], s["max_block"]),
-    ]).with_columns(sim=dice("nkey_a", "nkey_b", "bigrams_a", "bigrams_b"), first=_first_side())
+        # a group and its Gansu subsidiary or branch: only a similar project whose money mirrors (below) counts
+        _pairs(table.filter(pl.col("gkey").str.len_chars() >= 4), ["gkey"], s["max_block"])
+        .filter(pl.col("ikey_a") != pl.col("ikey_b")),
+    ]).with_columns(sim=dice("nkey_a", "nkey_b", "bigrams_a", "bigrams_b"), first=_first_side(),
+                    group=pl.col("ikey_a") != pl.col("ikey_b"))
     a, b = pl.col("signed_amount_wan_a").cast(pl.Float64), pl.col("signed_amount_wan_b").cast(pl.Float64)
     gap = (a - b).abs() / pl.max_horizontal(a.abs(), b.abs(), pl.lit(1e-9))
     similar = pl.col("sim") >= s["name_similarity"]
     same_signed = gap == 0
     close = gap <= s["amount_tolerance"]
     cross = pl.col("unit_code_a") != pl.col("unit_code_b")
-    mirrored = _mirrored(ctx, pairs.filter(similar & (gap > 0)))
+    mirrored = _mirrored(ctx, pairs.filter(similar & ((gap > 0) | pl.col("group"))))
     pairs = pairs.with_columns(gap=gap).join(mirrored, on=["pk_a", "pk_b"], how="left").with_columns(
         pl.col("mirror").fill_null(False))
+    # across two investors of one group only the same money reported twice is evidence
+    pairs = pairs.filter(~pl.col("group") | (similar & pl.col("mirror")))
     # the same amount, monthly funds that mirror each other (whatever the amounts: the same money reported
     # twice), or a similar amount signed the same day: the same contract (decisive); only a similar amount: medium, under its own code (a group does
     # repeat a template project elsewhere at a similar size)
