@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,8 +73,7 @@ def _row_issues(row: dict, seen: dict[tuple, int]) -> list[Issue]:
     out = []
 
     def bad(column: str, value, text: str) -> None:
-        shown = f"值“{value}”" if value is not None else "为空，"
-        out.append(Issue(n, column, value, REJECT, f"第 {n} 行「{column}」{shown}{text}"))
+        out.append(row_issue(n, column, value, text))
 
     if row["list_name"] not in catalog.FIVE_HUNDRED_LISTS:
         bad("名录", row["list_name"], f"不在允许范围内，请填写：{'、'.join(catalog.FIVE_HUNDRED_LISTS)}")
@@ -94,27 +94,60 @@ def _row_issues(row: dict, seen: dict[tuple, int]) -> list[Issue]:
     return out
 
 
+def row_issue(row_no: int, column: str, value, text: str) -> Issue:
+    """A rejecting issue of one row of a reference file, in the loader's wording."""
+    shown = f"值“{value}”" if value is not None else "为空，"
+    return Issue(row_no, column, value, REJECT, f"第 {row_no} 行「{column}」{shown}{text}")
+
+
+def read_reference(report: ReferenceReport, data: bytes, columns: tuple[Column, ...],
+                   row_issues: Callable[[dict, dict], list[Issue]]) -> pl.DataFrame | None:
+    """Read a reference file (USCCs normalised) and check every row into `report`; the frame when every row is
+    valid (report loaded), else None (report rejected: a reference is loaded whole or not at all)."""
+    try:
+        raw = read_table(report.file_name, data, columns, sheet=None)
+    except FileRejected as exc:
+        report.issues = [Issue(None, None, None, REJECT, exc.message)]
+        return None
+    frame = raw.frame.with_columns(uscc_normalise_expr(pl.col("uscc")).alias("uscc"))
+    report.rows_input, report.rows_ignored = raw.rows_input, raw.rows_ignored
+    seen: dict = {}
+    report.issues = [issue for row in frame.iter_rows(named=True) for issue in row_issues(row, seen)]
+    if report.issues:
+        report.rows_ignored = report.rows_input
+        return None
+    report.outcome, report.rows_loaded = "loaded", frame.height
+    return frame
+
+
+def insert_rows(con, table: str, rows: pl.DataFrame) -> None:
+    """Append a validated frame to a reference table (its columns by name)."""
+    columns = ", ".join(rows.columns)
+    con.register("_etl_reference", rows.to_arrow())
+    try:
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _etl_reference")  # noqa: S608 - table and columns are this module's constants
+    finally:
+        con.unregister("_etl_reference")
+
+
+def audit_reference(con, report: ReferenceReport, data: bytes, actor: str) -> None:
+    """The load_audit row of a reference load (loaded or rejected), in the caller's transaction."""
+    write_audit(con, load_id=next_load_id(con), actor=actor, file_name=report.file_name, sha256=report.sha256,
+                file_bytes=len(data), outcome=report.outcome, message=report.summary_zh,
+                report_json=json.dumps(report.as_dict(), ensure_ascii=False), kind="reference",
+                counts=(report.rows_input, report.rows_loaded, 0, report.rows_ignored, 0))
+
+
 def validate_five_hundred(name: str, data: bytes) -> tuple[ReferenceReport, pl.DataFrame | None]:
     """Check a list file; returns the report and, when valid, the rows to load."""
     report = ReferenceReport(name, hashlib.sha256(data).hexdigest(), "rejected")
-    try:
-        raw = read_table(name, data, FIVE_HUNDRED_COLUMNS, sheet=None)
-    except FileRejected as exc:
-        report.issues = [Issue(None, None, None, REJECT, exc.message)]
+    frame = read_reference(report, data, FIVE_HUNDRED_COLUMNS, _row_issues)
+    if frame is None:
         return report, None
-    frame = raw.frame.with_columns(uscc_normalise_expr(pl.col("uscc")).alias("uscc"))
-    report.rows_input, report.rows_ignored = raw.rows_input, raw.rows_ignored
-    seen: dict[tuple, int] = {}
-    report.issues = [issue for row in frame.iter_rows(named=True) for issue in _row_issues(row, seen)]
-    if report.issues:
-        report.rows_ignored = report.rows_input
-        return report, None
-    rows = frame.select(
+    return report, frame.select(
         pl.col("list_name"), pl.col("year").cast(pl.Int32), pl.col("rank").cast(pl.Int32),
         pl.col("company_name"), pl.col("uscc"),
     )
-    report.outcome, report.rows_loaded = "loaded", rows.height
-    return report, rows
 
 
 def load_five_hundred(path: str | os.PathLike, *, warehouse=None, actor: str = "cli") -> ReferenceReport:
@@ -130,14 +163,6 @@ def load_five_hundred(path: str | os.PathLike, *, warehouse=None, actor: str = "
                               params=[list_name, year]).fetchall()[0][0]
                 con.execute("DELETE FROM five_hundred_list WHERE list_name = ? AND year = ?", [list_name, year])
                 report.lists.append((list_name, int(year), part.height, old))
-            con.register("_etl_list", rows.to_arrow())
-            try:
-                con.execute("INSERT INTO five_hundred_list (list_name, year, rank, company_name, uscc)"
-                            " SELECT list_name, year, rank, company_name, uscc FROM _etl_list")
-            finally:
-                con.unregister("_etl_list")
-        write_audit(con, load_id=next_load_id(con), actor=actor, file_name=p.name, sha256=report.sha256,
-                    file_bytes=len(data), outcome=report.outcome, message=report.summary_zh,
-                    report_json=json.dumps(report.as_dict(), ensure_ascii=False), kind="reference",
-                    counts=(report.rows_input, report.rows_loaded, 0, report.rows_ignored, 0))
+            insert_rows(con, "five_hundred_list", rows)
+        audit_reference(con, report, data, actor)
     return report

@@ -1,11 +1,10 @@
-"""企业登记名录 (docs/CONTRACT.md §5.3, extension 16): validate a register extract and load it, replacing the one
+"""企业登记名录 (docs/CONTRACT.md §5.4, extension 16): validate a register extract and load it, replacing the one
 loaded before. Like the 500强 lists it is loaded whole or not at all (any invalid row rejects the file), in one
 transaction, with a `load_audit` row.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -13,12 +12,9 @@ import polars as pl
 
 from core.template import Column
 from core.uscc import uscc_is_valid
-from etl.audit import next_load_id, write_audit
-from etl.parse import uscc_normalise_expr
-from etl.read import ROW_NO, FileRejected, read_table
-from etl.reference import ReferenceReport
+from etl.read import ROW_NO
+from etl.reference import ReferenceReport, audit_reference, insert_rows, read_reference, row_issue
 from etl.report import Issue
-from etl.validate import REJECT
 from warehouse import store
 
 REGISTER_COLUMNS = (
@@ -45,8 +41,7 @@ def _row_issues(row: dict, seen: dict[str, int]) -> list[Issue]:
     out = []
 
     def bad(column: str, value, text: str) -> None:
-        shown = f"值“{value}”" if value is not None else "为空，"
-        out.append(Issue(n, column, value, REJECT, f"第 {n} 行「{column}」{shown}{text}"))
+        out.append(row_issue(n, column, value, text))
 
     if row["company_name"] is None:
         bad("企业名称", None, "这是必填项，请填写")
@@ -62,20 +57,8 @@ def _row_issues(row: dict, seen: dict[str, int]) -> list[Issue]:
 def validate_register(name: str, data: bytes) -> tuple[RegisterReport, pl.DataFrame | None]:
     """Check a register file; returns the report and, when valid, the rows to load."""
     report = RegisterReport(name, hashlib.sha256(data).hexdigest(), "rejected")
-    try:
-        raw = read_table(name, data, REGISTER_COLUMNS, sheet=None)
-    except FileRejected as exc:
-        report.issues = [Issue(None, None, None, REJECT, exc.message)]
-        return report, None
-    frame = raw.frame.with_columns(uscc_normalise_expr(pl.col("uscc")).alias("uscc"))
-    report.rows_input, report.rows_ignored = raw.rows_input, raw.rows_ignored
-    seen: dict[str, int] = {}
-    report.issues = [issue for row in frame.iter_rows(named=True) for issue in _row_issues(row, seen)]
-    if report.issues:
-        report.rows_ignored = report.rows_input
-        return report, None
-    report.outcome, report.rows_loaded = "loaded", frame.height
-    return report, frame.select("company_name", "uscc", "authority")
+    frame = read_reference(report, data, REGISTER_COLUMNS, _row_issues)
+    return report, None if frame is None else frame.select("company_name", "uscc", "authority")
 
 
 def load_register(path: str | os.PathLike, *, warehouse=None, actor: str = "cli") -> RegisterReport:
@@ -88,14 +71,6 @@ def load_register(path: str | os.PathLike, *, warehouse=None, actor: str = "cli"
             old = con.sql("SELECT count(*) FROM enterprise_register").fetchall()[0][0]
             con.execute("DELETE FROM enterprise_register")
             report.lists.append(("企业登记名录", 0, rows.height, old))
-            con.register("_etl_register", rows.to_arrow())
-            try:
-                con.execute("INSERT INTO enterprise_register (company_name, uscc, authority)"
-                            " SELECT company_name, uscc, authority FROM _etl_register")
-            finally:
-                con.unregister("_etl_register")
-        write_audit(con, load_id=next_load_id(con), actor=actor, file_name=p.name, sha256=report.sha256,
-                    file_bytes=len(data), outcome=report.outcome, message=report.summary_zh,
-                    report_json=json.dumps(report.as_dict(), ensure_ascii=False), kind="reference",
-                    counts=(report.rows_input, report.rows_loaded, 0, report.rows_ignored, 0))
+            insert_rows(con, "enterprise_register", rows)
+        audit_reference(con, report, data, actor)
     return report

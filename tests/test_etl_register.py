@@ -1,4 +1,4 @@
-"""企业登记名录 (docs/CONTRACT.md §5.3, extension 16): validation, replace-on-reload, the CLI, and the risk rule
+"""企业登记名录 (docs/CONTRACT.md §5.4, extension 16): validation, replace-on-reload, the CLI, and the risk rule
 that reads it (a Hong Kong look-alike of a registered Gansu company whose original reports no project)."""
 import pytest
 
