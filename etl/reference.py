@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 
@@ -37,6 +38,7 @@ EARLIEST_YEAR = 1990
 
 @dataclass
 class ReferenceReport:
+    TITLE_ZH: ClassVar[str] = "名录"   # what the file is, in the summary ("名录文件“x.csv”已拒收…")
     file_name: str
     sha256: str | None
     outcome: str                      # loaded | rejected
@@ -51,7 +53,7 @@ class ReferenceReport:
         if self.outcome == "rejected":
             rows = [i for i in self.issues if i.row_no is not None]
             reason = f"{len(rows)} 处错误，例如：{rows[0].message}" if rows else self.issues[0].message
-            return f"名录文件“{self.file_name}”已拒收，未做任何更改：{reason}"
+            return f"{self.TITLE_ZH}文件“{self.file_name}”已拒收，未做任何更改：{reason}"
         parts = [f"{name} {year} 年 {n} 家" + (f"（替换原有 {old} 家）" if old else "")
                  for name, year, n, old in self.lists]
         return (f"已加载三个500强名录：{'；'.join(parts)}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 
@@ -25,12 +26,12 @@ REGISTER_COLUMNS = (
 
 
 class RegisterReport(ReferenceReport):
+    TITLE_ZH: ClassVar[str] = "企业登记名录"
+
     @property
     def summary_zh(self) -> str:
         if self.outcome == "rejected":
-            rows = [i for i in self.issues if i.row_no is not None]
-            reason = f"{len(rows)} 处错误，例如：{rows[0].message}" if rows else self.issues[0].message
-            return f"企业登记名录文件“{self.file_name}”已拒收，未做任何更改：{reason}"
+            return super().summary_zh
         replaced = self.lists[0][3] if self.lists else 0
         return (f"已加载企业登记名录 {self.rows_loaded} 家" + (f"（替换原有 {replaced} 家）" if replaced else "")
                 + f"（输入 {self.rows_input} 行 = 入库 {self.rows_loaded} + 忽略 {self.rows_ignored}）")

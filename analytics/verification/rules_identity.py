@@ -14,15 +14,20 @@ from core import catalog
 COMPANY_FORM = r"(有限责任公司|股份有限公司|有限公司|公司|集团)+$"
 
 
+def plain_name(name: str | None) -> str:
+    """A name without spaces and punctuation (how names are compared)."""
+    return re.sub(r"[\s\W_]", "", name or "")
+
+
 def company_stem(name: str) -> str:
     """A company name without punctuation and its legal-form suffix: '杭州利龙集团有限公司' -> '杭州利龙'."""
-    return re.sub(COMPANY_FORM, "", re.sub(r"[\s\W_]", "", name))
+    return re.sub(COMPANY_FORM, "", plain_name(name))
 
 
 def listed_parent(investor: str, stems: list[str]) -> str | None:
     """The listed group an unlisted investor's name starts with (e.g. '杭州利龙庆阳投资有限公司' under
     '杭州利龙'), i.e. a probable subsidiary: docs/DOMAIN.md's configurable group-vs-subsidiary rule."""
-    plain = re.sub(r"[\s\W_]", "", investor or "")
+    plain = plain_name(investor)
     return next((stem for stem in stems if plain.startswith(stem) and plain != stem), None)
 
 
@@ -210,11 +215,10 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
     # across two investors of one group only the same money reported twice is evidence
     pairs = pairs.filter(~pl.col("group") | (similar & pl.col("mirror")))
     # the same amount, monthly funds that mirror each other (whatever the amounts: the same money reported
-    # twice), or a similar amount signed the same day: the same contract (decisive); only a similar amount: medium, under its own code (a group does
-    # repeat a template project elsewhere at a similar size)
+    # twice), or a similar amount signed the same day: the same contract (decisive); only a similar amount:
+    # medium, under its own code (a group does repeat a template project elsewhere at a similar size)
     same_day = pl.col("signing_date_a") == pl.col("signing_date_b")
     same_deal = (pl.col("gap") == 0) | pl.col("mirror") | (same_day & close)
-    close = close & ~pl.col("mirror")   # a mirrored pair is a same deal, never merely "close"
     same_or_close = same_deal | close
     deal_sev = pl.lit(sev["duplicate_across_units"])
 

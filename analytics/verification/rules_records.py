@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 
-from analytics.verification.rules_identity import company_stem, listed_parent
+from analytics.verification.rules_identity import company_stem, listed_parent, plain_name
 from analytics.verification.signals import (
     KEY,
     RuleContext,
@@ -19,7 +19,8 @@ from analytics.verification.signals import (
 )
 from core.uscc import GANSU_REGION
 
-# A subsidiary's name ends with a legal form (某某（甘肃）有限公司); one marked as Gansu's is registered in Gansu.
+# A subsidiary's name ends with a legal form (某某（甘肃）有限公司); one marked as the province's (甘肃, 兰州) is
+# registered in Gansu. (集团 is no legal form here: 某某集团 alone is not a company's full name.)
 _COMPANY_FORM_END = r"(有限责任公司|股份有限公司|有限公司|公司)$"
 GANSU_MARK = r"甘肃|兰州"
 
@@ -63,7 +64,7 @@ def warning_signals(ctx: RuleContext) -> pl.DataFrame:
         if code == "five_hundred_unverified":
             parent = listed_parent(r["investor_name"], stems)
             name, uscc = r["investor_name"] or "", (r["investor_uscc"] or "").strip()
-            rest = re.sub(r"[\s\W_]", "", name)[len(parent or ""):]
+            rest = plain_name(name)[len(parent or ""):]
             if company_stem(name) in listed:
                 # the listed company itself, on another year's list: the claim needs the reporting year's list
                 note = "；该企业仅见于其他年份的名录，应以填报年份的名录认定"
