@@ -255,4 +255,5 @@ def test_a_re_signing_through_the_groups_subsidiary_is_found_by_its_mirrored_mon
     the same deal. GRPX, the subsidiary's own similar project with its own money, is no duplicate."""
     copy = hits(result, "GRP2").filter(pl.col("code") == "repeat_signing").row(0, named=True)
     assert "GRP1" in copy["reason"] and copy["evidence"] >= STRONG
+    assert "投资方同属一个集团（对方投资方：寅辰控股有限公司）" in copy["reason"] and "各月到位资金一一对应" in copy["reason"]
     assert decisive_evidence(result, "GRPX") == 0

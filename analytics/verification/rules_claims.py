@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from analytics.verification.rules_identity import COMPANY_FORM, place_pattern
-from analytics.verification.signals import KEY, RuleContext, emit, signals
+from analytics.verification.signals import KEY, RuleContext, emit, signals, wan_expr
 from core.uscc import GANSU_REGION
 
 OUTSIDE = ("省外境内", "境外")
@@ -131,5 +131,5 @@ def bundled_signals(ctx: RuleContext) -> pl.DataFrame:
         amount.is_between(t, 2 * t, closed="left") & pl.col("project_name").str.contains(BUNDLED).fill_null(False)
     ).with_columns(amount=amount).sort(KEY)
     return emit(hits, "consistency", "threshold_bundled", pl.lit(ctx.severity["threshold_bundled"]),
-                pl.format("项目名称“{}”显示为多期或多个项目合并填报，合并后投资额 {} 万元刚跨过 10亿元 统计门槛，"
-                          "请核实是否为同一合同", pl.col("project_name"), pl.col("amount").round(0)))
+                pl.format("项目名称“{}”显示为多期或多个项目合并填报，合并后投资额 {}，刚跨过 10亿元 统计门槛，"
+                          "请核实是否为同一合同", pl.col("project_name"), wan_expr(pl.col("amount"))))

@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 
-from analytics.verification.signals import KEY, SIGNAL_SCHEMA, RuleContext, date_zh_expr, emit
+from analytics.verification.signals import KEY, SIGNAL_SCHEMA, RuleContext, date_zh_expr, emit, wan_expr
 from core import catalog
 
 # --------------------------------------------------------------------------- consistency and identity warnings
@@ -221,11 +221,21 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
     same_deal = (pl.col("gap") == 0) | pl.col("mirror") | (same_day & close)
     same_or_close = same_deal | close
     deal_sev = pl.lit(sev["duplicate_across_units"])
+    # which of the three says it is the same contract, for the reason
+    pairs = pairs.with_columns(ground=pl.when(pl.col("gap") == 0).then(pl.lit("签约金额相同"))
+                               .when(pl.col("mirror")).then(pl.lit("各月到位资金一一对应"))
+                               .otherwise(pl.lit("同日签约且签约金额相近")))
+
+    def investors(me: str, other: str) -> pl.Expr:
+        """同一投资方（X）, or for a group and its subsidiary 同一集团的投资方（X 与 Y）."""
+        return (pl.when(pl.col("group"))
+                .then(pl.format("同一集团的投资方（{} 与 {}）", pl.col(f"investor_name_{me}"), pl.col(f"investor_name_{other}")))
+                .otherwise(pl.format("同一投资方（{}）", pl.col(f"investor_name_{me}"))))
 
     def other_label(me: str, other: str) -> pl.Expr:
-        return pl.format("{}项目 {}“{}”（{}签约，签约金额 {} 万元）", pl.col(f"unit_name_{other}"),
+        return pl.format("{}项目 {}“{}”（{}签约，签约金额 {}）", pl.col(f"unit_name_{other}"),
                          pl.col(f"project_id_{other}"), pl.col(f"project_name_{other}"),
-                         date_zh_expr(f"signing_date_{other}"), pl.col(f"signed_amount_wan_{other}").round(2))
+                         date_zh_expr(f"signing_date_{other}"), wan_expr(pl.col(f"signed_amount_wan_{other}")))
 
     def across(text: str):
         return lambda me, other: pl.format("同一投资方（{}）在 {} 与 {} {}（{}）", pl.col(f"investor_name_{me}"),
@@ -245,20 +255,23 @@ def duplication_signals(ctx: RuleContext) -> pl.DataFrame:
     out += _later_and_first(
         pairs.filter(cross & similar & same_deal), "duplicate_across_units", deal_sev,
         "duplicate_across_units_original", sev["duplicate_across_units_original"],
-        lambda me, other: pl.format("同一投资方（{}）在 {} 与 {} 重复填报同一项目（投资方、项目名称相同或相近，签约金额"
-                                    "相同、同日签约且金额相近或各月到位资金一一对应），本项目填报不早于对方：{}", pl.col(f"investor_name_{me}"),
-                                    pl.col(f"unit_name_{me}"), pl.col(f"unit_name_{other}"), other_label(me, other)),
+        lambda me, other: pl.format("{}在 {} 与 {} 重复填报同一项目（项目名称相同或相近，{}），本项目填报不早于对方：{}",
+                                    investors(me, other), pl.col(f"unit_name_{me}"), pl.col(f"unit_name_{other}"),
+                                    pl.col("ground"), other_label(me, other)),
         lambda me, other: pl.format("本项目与{}的同一项目重复填报（后者填报在后）：{}", pl.col(f"unit_name_{other}"),
                                     other_label(me, other)),
     )
-    for deal, code, text in ((same_deal, "repeat_signing", "签约金额相同、同日签约且金额相近或各月到位资金一一对应"),
-                             (~same_deal, "repeat_signing_close", "签约金额相差不超过10%")):
+    for deal, code, text in ((same_deal, "repeat_signing", pl.col("ground")),
+                             (~same_deal, "repeat_signing_close",
+                              pl.lit(f"签约金额相差不超过{round(s['amount_tolerance'] * 100)}%"))):
         out += _later_and_first(
             pairs.filter(~cross & similar & deal & same_or_close), code, pl.lit(sev[code]),
             "repeat_signing_original", sev["repeat_signing_original"],
             lambda me, other, text=text: pl.format(
-                "疑似重复签约：与本单位项目 {}“{}”（{}签约）投资方相同、项目名称相近、{}", pl.col(f"project_id_{other}"),
-                pl.col(f"project_name_{other}"), date_zh_expr(f"signing_date_{other}"), pl.lit(text)),
+                "疑似重复签约：与本单位项目 {}“{}”（{}签约）{}、项目名称相近、{}", pl.col(f"project_id_{other}"),
+                pl.col(f"project_name_{other}"), date_zh_expr(f"signing_date_{other}"),
+                pl.when(pl.col("group")).then(pl.format("投资方同属一个集团（对方投资方：{}）", pl.col(f"investor_name_{other}")))
+                .otherwise(pl.lit("投资方相同")), text),
             lambda me, other: pl.format("本单位项目 {}“{}”（{}签约）与本项目投资方相同、名称相近、金额相同或相近，疑似重复签约",
                                         pl.col(f"project_id_{other}"), pl.col(f"project_name_{other}"),
                                         date_zh_expr(f"signing_date_{other}")),

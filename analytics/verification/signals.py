@@ -64,6 +64,11 @@ def fmt_wan(value) -> str:
     return f"{text} 万元"
 
 
+def wan_expr(expr: pl.Expr) -> pl.Expr:
+    """fmt_wan over an amount expression, for reasons built in polars ('32,000 万元', not '32000.0000')."""
+    return expr.map_elements(fmt_wan, return_dtype=pl.String, skip_nulls=True).fill_null("—")
+
+
 def month_zh(month: dt.date) -> str:
     return f"{month.year}年{month.month}月"
 

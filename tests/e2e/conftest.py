@@ -50,8 +50,9 @@ def demo_env(tmp_path_factory) -> dict:
     env = {**os.environ, "WAREHOUSE": str(work / "warehouse.duckdb"), "DASHBOARD_TODAY": "2026-11-27"}
     demo = work / "demo"
     _run("-m", "etl", "demo", "--out", str(demo), "--start", "2025-01", "--end", "2026-10", env=env)
-    for ref in sorted((demo / "reference").glob("*.csv")):
+    for ref in sorted((demo / "reference").glob("five_hundred_*.csv")):
         _run("-m", "etl", "load-reference", "five-hundred", str(ref), env=env)
+    _run("-m", "etl", "load-reference", "enterprises", str(demo / "reference" / "enterprises_gansu.csv"), env=env)
     _run("-m", "etl", "load", str(demo / "submissions"), "--manifest", str(demo / "manifest.csv"), env=env)
     from warehouse import accounts
 
