@@ -35,7 +35,6 @@ from analytics.ranking.indicators import compute_indicator_values
 from analytics.ranking.normalise import RankingError
 from core import catalog, periods
 from warehouse.queries import annual as q
-from warehouse.queries import ranking as ranking_queries
 from warehouse.queries import targets as target_queries
 from warehouse.store import Snapshot
 
@@ -293,16 +292,6 @@ def _quarter(snapshot: Snapshot, quarter: str, config: IndicatorConfig, group_id
             "window": window, "scores": indicator_scores(ranking)}, ranking.data_cutoff
 
 
-def current_quarter_publication(snapshot: Snapshot, quarter: str, group_id: str) -> str | None:
-    """The quarter's current published (approved) ranking of the group, if any."""
-    pubs = ranking_queries.publications(snapshot, quarter)
-    if pubs.is_empty():
-        return None
-    current = signoff.with_status(pubs, signoff.signoff_table(snapshot)).filter(
-        pl.col("current_published") & (pl.col("group_id") == group_id))
-    return current["publication_id"][0] if current.height else None
-
-
 def annual_inputs(snapshot: Snapshot, year: int, config: AnnualConfig, indicator_config: IndicatorConfig | None = None,
                   group_id: str | None = None, published_id=None) -> AnnualInputs:
     """Read the year: each quarter's indicator scores, the year's deduction counts, 半年督查 scores, items.
@@ -311,7 +300,7 @@ def annual_inputs(snapshot: Snapshot, year: int, config: AnnualConfig, indicator
     """
     indicator_config = indicator_config or load_indicator_config()
     group = indicator_config.group(group_id)
-    published_id = published_id or current_quarter_publication
+    published_id = published_id or signoff.current_published_id
     reported = set(target_queries.submitted_months(snapshot))
     quarters, cutoffs = [], []
     for n in range(1, 5):

@@ -22,7 +22,6 @@ from analytics.ranking.indicators import IndicatorValues, compute_indicator_valu
 from analytics.ranking.normalise import RankingError
 from core import periods
 from warehouse.queries import documents as doc_queries
-from warehouse.queries import ranking as ranking_queries
 from warehouse.store import Snapshot
 
 
@@ -37,20 +36,10 @@ class QuarterRanking:
         return self.publication is not None
 
 
-def current_publication_id(snapshot: Snapshot, quarter: str, group_id: str) -> str | None:
-    pubs = ranking_queries.publications(snapshot, quarter)
-    if pubs.is_empty():
-        return None
-    # Published = approved (two-person sign-off, analytics/publication/signoff.py); a prepared one is not yet.
-    current = signoff.with_status(pubs, signoff.signoff_table(snapshot)).filter(
-        pl.col("current_published") & (pl.col("group_id") == group_id))
-    return current["publication_id"][0] if current.height else None
-
-
 def quarter_ranking(snapshot: Snapshot, quarter: str, config: IndicatorConfig | None = None) -> QuarterRanking:
     """The quarter's current publication for the default group, else the preview on current data."""
     config = config or load_indicator_config()
-    pid = current_publication_id(snapshot, quarter, config.group().id)
+    pid = signoff.current_published_id(snapshot, quarter, config.group().id)
     if pid:
         pub = load_publication(snapshot, pid)
         return QuarterRanking(pub.ranking, pub.config, pub)
@@ -59,7 +48,7 @@ def quarter_ranking(snapshot: Snapshot, quarter: str, config: IndicatorConfig | 
 
 def _previous_inputs(snapshot: Snapshot, quarter: str, config: IndicatorConfig) -> IndicatorValues:
     prev = periods.previous_quarter(quarter)
-    pid = current_publication_id(snapshot, prev, config.group().id)
+    pid = signoff.current_published_id(snapshot, prev, config.group().id)
     if pid:
         return load_publication(snapshot, pid).ranking.inputs
     return compute_indicator_values(snapshot, prev, config, config.group().id)

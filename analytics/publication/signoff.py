@@ -18,6 +18,7 @@ from core import clock, config
 from core.config import Strict
 from core.roles import User
 from warehouse import accounts, store
+from warehouse.queries import ranking as ranking_queries
 from warehouse.queries import signoff as q
 from warehouse.writes import signoff as writes
 
@@ -104,6 +105,16 @@ def with_status(pubs: pl.DataFrame, signoffs: pl.DataFrame) -> pl.DataFrame:
 
 def signoff_table(snapshot: store.Source) -> pl.DataFrame:
     return q.signoffs(snapshot)
+
+
+def current_published_id(snapshot: store.Source, quarter: str, group_id: str) -> str | None:
+    """The quarter's current published ranking of the group — published = approved (a prepared one is not yet)."""
+    pubs = ranking_queries.publications(snapshot, quarter)
+    if pubs.is_empty():
+        return None
+    current = with_status(pubs, signoff_table(snapshot)).filter(
+        pl.col("current_published") & (pl.col("group_id") == group_id))
+    return current["publication_id"][0] if current.height else None
 
 
 def approved_ids(snapshot: store.Source) -> set[str]:
